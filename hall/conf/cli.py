@@ -1,0 +1,42 @@
+"""``hall config check [DIR]``: validate a hall config and print its summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    config = sub.add_parser("config", help="hall configuration")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = config_sub.add_parser("check", help="validate a config directory and summarise it")
+    check.add_argument("directory", nargs="?", default="config")
+    check.add_argument("--json", action="store_true", help="print the summary as JSON")
+    check.set_defaults(func=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from hall.conf import ConfigError, load_config
+
+    try:
+        config = load_config(args.directory)
+    except ConfigError as exc:
+        print(f"config {args.directory}: {len(exc.issues)} error(s)", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    summary = config.summary()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    print(f"hall {summary['hall']}: config {args.directory} is valid")
+    print(f"  units: {summary['units']}")
+    print(f"  windows: {summary['windows']} (after hours: {', '.join(summary['after_hours_windows'])})")
+    print(f"  items: {summary['items']}")
+    for cls, n in summary["items_per_class"].items():
+        print(f"    {cls}: {n}")
+    print(f"  ticket prefixes: {' '.join(summary['prefixes'])}")
+    roles = ", ".join(f"{r} {n}" for r, n in sorted(summary["clients_per_role"].items()))
+    print(f"  clients: {roles}")
+    return 0
