@@ -32,7 +32,8 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     print(f"hall {summary['hall']}: config {args.directory} is valid")
     print(f"  units: {summary['units']}")
-    print(f"  windows: {summary['windows']} (after hours: {', '.join(summary['after_hours_windows'])})")
+    after_hours = ", ".join(summary["after_hours_windows"])
+    print(f"  windows: {summary['windows']} (after hours: {after_hours})")
     print(f"  items: {summary['items']}")
     for cls, n in summary["items_per_class"].items():
         print(f"    {cls}: {n}")

@@ -182,15 +182,21 @@ class HallConfig:
         for n, w in enumerate(self.windows):
             if w.unit not in self.unit_by_code:
                 issues.append(
-                    ConfigIssue("windows.toml", f"window[{n}]({w.id}).unit", f"unknown unit {w.unit!r}")
+                    ConfigIssue(
+                        "windows.toml", f"window[{n}]({w.id}).unit", f"unknown unit {w.unit!r}"
+                    )
                 )
         for n, item in enumerate(self.items):
             key = f"item[{n}]({item.code})"
             if item.unit not in self.unit_by_code:
-                issues.append(ConfigIssue("items.toml", f"{key}.unit", f"unknown unit {item.unit!r}"))
+                issues.append(
+                    ConfigIssue("items.toml", f"{key}.unit", f"unknown unit {item.unit!r}")
+                )
             for w in item.windows:
                 if w not in self.window_by_id:
-                    issues.append(ConfigIssue("items.toml", f"{key}.windows", f"unknown window {w!r}"))
+                    issues.append(
+                        ConfigIssue("items.toml", f"{key}.windows", f"unknown window {w!r}")
+                    )
         for w in self.hall_file.hours.after_hours.windows:
             if w not in self.window_by_id:
                 issues.append(
@@ -199,7 +205,9 @@ class HallConfig:
         for window_id, codes in self.items_by_window.items():
             if window_id in self.window_by_id and not codes:
                 issues.append(
-                    ConfigIssue("windows.toml", f"window({window_id})", "serves no item in items.toml")
+                    ConfigIssue(
+                        "windows.toml", f"window({window_id})", "serves no item in items.toml"
+                    )
                 )
         bound: Counter[str] = Counter()
         for n, c in enumerate(self.clients):
@@ -207,17 +215,27 @@ class HallConfig:
                 bound[c.window] += 1
                 if c.window not in self.window_by_id:
                     issues.append(
-                        ConfigIssue("clients.toml", f"client[{n}]({c.id}).window", f"unknown window {c.window!r}")
+                        ConfigIssue(
+                            "clients.toml",
+                            f"client[{n}]({c.id}).window",
+                            f"unknown window {c.window!r}",
+                        )
                     )
         for window_id, n in bound.items():
             if n > 1:
                 issues.append(
-                    ConfigIssue("clients.toml", "client.window", f"window {window_id!r} has {n} terminals")
+                    ConfigIssue(
+                        "clients.toml", "client.window", f"window {window_id!r} has {n} terminals"
+                    )
                 )
         services = [c.id for c in self.clients if c.role is Role.SERVICE]
         if len(services) != 1:
             issues.append(
-                ConfigIssue("clients.toml", "client.role", f"exactly one 'service' client is needed, found {len(services)}")
+                ConfigIssue(
+                    "clients.toml",
+                    "client.role",
+                    f"exactly one 'service' client is needed, found {len(services)}",
+                )
             )
         return issues
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -131,7 +132,7 @@ class Hours(Strict):
     @model_validator(mode="after")
     def _no_overlap(self) -> Hours:
         ordered = sorted(self.sessions, key=lambda s: s.start)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if later.start < earlier.end:
                 raise ValueError("sessions overlap")
         if self.after_hours.start < ordered[-1].end:
@@ -157,6 +158,8 @@ class PriorityClass(Strict):
     rank: int = Field(ge=0, le=9)
     """Higher ranks are called first; rank 0 is the normal queue."""
     name: Text
+    kiosk: bool = True
+    """May an applicant choose it at a kiosk (VIP is given by the guide officer)."""
 
 
 class MqttSettings(Strict):

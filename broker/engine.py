@@ -1,0 +1,415 @@
+"""Command handlers: check a command against the state, then emit the events it causes.
+
+The engine never changes state directly: each handler validates, then emits
+events that :meth:`HallState.apply` folds in immediately (so the next command
+in the same batch sees them). The service commits the emitted events before
+anything is published. A refused command raises :class:`CommandRejected` and
+emits nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from broker import rules
+from broker.state import ACTIVE, HallState, Ticket
+from hall import protocol as p
+from hall.conf import HallConfig
+from hall.conf.model import Client, Role
+from hall.protocol import CommandRejected
+
+
+@dataclass(frozen=True, slots=True)
+class EmittedEvent:
+    seq: int
+    type: str
+    at: str
+    day: str
+    data: dict[str, Any]
+
+
+class Engine:
+    """Carries out commands for one hall against its :class:`HallState`."""
+
+    def __init__(
+        self,
+        config: HallConfig,
+        state: HallState,
+        clock: Callable[[], float] = time.time,
+        enforce_hours: bool = True,
+    ):
+        self.config = config
+        self.state = state
+        self.now = clock
+        self.enforce_hours = enforce_hours
+        self.clock = rules.Clock(config.tz)
+        self.rules = config.hall_file.queue
+        self.emitted: list[EmittedEvent] = []
+        self._prefix_windows: dict[str, set[str]] = {}
+        self._prefix_default_minutes: dict[str, list[float]] = {}
+        for item in config.items:
+            self._prefix_windows.setdefault(item.prefix, set()).update(item.windows)
+            self._prefix_default_minutes.setdefault(item.prefix, []).append(item.service_minutes)
+        self._handlers: dict[str, Callable[[Client, Any, float], dict[str, Any]]] = {
+            "ticket.issue": self._issue,
+            "ticket.print_result": self._print_result,
+            "window.open": self._window_status("open"),
+            "window.close": self._window_status("closed"),
+            "window.pause": self._window_status("paused"),
+            "window.resume": self._window_status("open"),
+            "window.call_next": self._call_next,
+            "window.call": self._call_number,
+            "window.recall": self._recall,
+            "window.start": self._start,
+            "window.finish": self._finish,
+            "window.skip": self._skip,
+            "window.transfer": self._transfer,
+            "window.after_hours": self._after_hours,
+            "service.ping": self._ping,
+        }
+
+    # ------------------------------------------------------------ plumbing
+
+    def execute(self, client: Client, ctype: str, args: p.Args) -> dict[str, Any]:
+        """Carry out one authorised, validated command; return its result."""
+        now = self.now()
+        if ctype != "service.ping":
+            self.roll_day(now)
+        return self._handlers[ctype](client, args, now)
+
+    def take_emitted(self) -> list[EmittedEvent]:
+        events, self.emitted = self.emitted, []
+        return events
+
+    def emit(self, etype: str, data: dict[str, Any], now: float) -> None:
+        seq = self.state.seq + 1
+        day = self.state.day or self.clock.business_day(now)
+        self.state.apply(seq, etype, data)
+        self.emitted.append(
+            EmittedEvent(
+                seq,
+                etype,
+                self.clock.local(now).isoformat(timespec="milliseconds"),
+                self.state.day or day,
+                data,
+            )
+        )
+
+    def roll_day(self, now: float) -> None:
+        """Open a new business day when the local date changed; void yesterday's leftovers."""
+        day = self.clock.business_day(now)
+        if self.state.day == day:
+            return
+        for t in list(self.state.tickets.values()):
+            if t.status in ACTIVE:
+                self.emit("ticket.voided", {"ticket": t.id, "reason": "day_closed"}, now)
+        self.emit(
+            "day.opened",
+            {
+                "day": day,
+                "previous": self.state.day,
+                "service_minutes": dict(self.state.service_minutes),
+                "windows": [w.id for w in self.config.windows],
+            },
+            now,
+        )
+
+    def period(self, now: float) -> str:
+        if not self.enforce_hours:
+            return "open"
+        return rules.hall_period(self.config.hall_file.hours, self.clock.local(now))
+
+    # ------------------------------------------------------------- queries
+
+    def service_minutes(self, prefix: str) -> float:
+        measured = self.state.service_minutes.get(prefix)
+        if measured is not None:
+            return measured
+        defaults = self._prefix_default_minutes.get(prefix)
+        if defaults:
+            return sum(defaults) / len(defaults)
+        return self.rules.default_service_minutes
+
+    def open_windows(self, prefix: str) -> int:
+        return sum(
+            1
+            for w in self._prefix_windows.get(prefix, ())
+            if w in self.state.windows and self.state.windows[w].status == "open"
+        )
+
+    def queue_summary(self, prefix: str) -> dict[str, Any]:
+        ahead = self.state.ahead_in_prefix(prefix, 0)
+        open_n = self.open_windows(prefix)
+        minutes = self.service_minutes(prefix)
+        return {
+            "waiting": ahead,
+            "open_windows": open_n,
+            "service_minutes": round(minutes, 2),
+            "est_wait_min": rules.estimate_wait_minutes(ahead, minutes, open_n),
+            "last_issued": self.state.counters.get(prefix, 0),
+        }
+
+    def prefixes(self) -> list[str]:
+        return sorted(self._prefix_windows)
+
+    # -------------------------------------------------------------- kiosk
+
+    def _issue(self, client: Client, a: p.IssueTicket, now: float) -> dict[str, Any]:
+        item = self.config.item_by_code.get(a.item)
+        if item is None:
+            raise CommandRejected("unknown_item", f"no service item {a.item!r}", item=a.item)
+        rank = self.config.priority_rank.get(a.priority)
+        if rank is None:
+            raise CommandRejected("unknown_priority", f"no priority class {a.priority!r}")
+        chosen = next(c for c in self.config.hall_file.priority if c.code == a.priority)
+        if client.role is Role.KIOSK and not chosen.kiosk:
+            raise CommandRejected(
+                "priority_not_allowed", f"priority {a.priority!r} is given by the guide officer"
+            )
+        period = self.period(now)
+        if period == "closed":
+            raise CommandRejected("hall_closed", "the hall is closed")
+        if period == "after_hours" and not any(
+            self.state.window(w).after_hours and self.state.window(w).status == "open"
+            for w in item.windows
+        ):
+            raise CommandRejected(
+                "hall_closed", "after hours: no after-hours window serves this item", item=item.code
+            )
+        # Order keys are unique, so a requeued no-show can always be slotted between two.
+        order_key = max(now, self.state.last_order_key + rules.ORDER_KEY_STEP)
+        serial = self.state.counters.get(item.prefix, 0) + 1
+        number = f"{item.prefix}{serial:03d}"
+        day = self.state.day or self.clock.business_day(now)
+        compact = day.replace("-", "")
+        ticket = Ticket(
+            id=f"{compact}-{number}",
+            ref=f"{self.config.code}-{compact}-{number}",
+            day=day,
+            number=number,
+            prefix=item.prefix,
+            serial=serial,
+            item=item.code,
+            priority=a.priority,
+            rank=rank,
+            issued_at=now,
+            order_key=order_key,
+            kiosk=client.id,
+            lang=a.lang,
+            id_masked=a.id_masked,
+            case_no=a.case_no,
+        )
+        ahead = self.state.ahead_in_prefix(item.prefix, rank)
+        open_n = self.open_windows(item.prefix)
+        wait = rules.estimate_wait_minutes(ahead, self.service_minutes(item.prefix), open_n)
+        self.emit(
+            "ticket.issued", {"ticket": ticket.public(), "ahead": ahead, "est_wait_min": wait}, now
+        )
+        return {
+            "ticket": self.state.tickets[ticket.id].public(),
+            "people_ahead": ahead,
+            "est_wait_min": wait,
+            "open_windows": open_n,
+            "windows": list(item.windows),
+        }
+
+    def _print_result(self, client: Client, a: p.PrintResult, now: float) -> dict[str, Any]:
+        t = self._find_ticket(a.ticket)
+        if t.kiosk != client.id:
+            raise CommandRejected(
+                "not_your_ticket", f"ticket {t.number} was issued by another kiosk"
+            )
+        self.emit("ticket.printed", {"ticket": t.id, "ok": a.ok, "error": a.error}, now)
+        return {"ticket": t.public()}
+
+    def _find_ticket(self, key: str) -> Ticket:
+        t = self.state.tickets.get(key) or self.state.ticket_by_number(key)
+        if t is None:
+            t = next((x for x in self.state.tickets.values() if x.ref == key), None)
+        if t is None:
+            raise CommandRejected("unknown_ticket", f"no ticket {key!r} today", ticket=key)
+        return t
+
+    # ------------------------------------------------------------- window
+
+    def _window_of(self, client: Client) -> str:
+        if client.window is None or client.window not in self.config.window_by_id:
+            raise CommandRejected("not_a_window", f"client {client.id} commands no window")
+        return client.window
+
+    def _current(self, window_id: str) -> Ticket | None:
+        current = self.state.window(window_id).current
+        t = self.state.tickets.get(current) if current else None
+        return t if t is not None and t.status in ("called", "serving") else None
+
+    def _require_current(self, window_id: str, *statuses: str) -> Ticket:
+        t = self._current(window_id)
+        if t is None:
+            raise CommandRejected("no_current_ticket", f"window {window_id} has no ticket called")
+        if statuses and t.status not in statuses:
+            raise CommandRejected(
+                "wrong_ticket_state", f"ticket {t.number} is {t.status}", status=t.status
+            )
+        return t
+
+    def _require_idle(self, window_id: str) -> None:
+        t = self._current(window_id)
+        if t is not None:
+            raise CommandRejected(
+                "window_busy",
+                f"window {window_id} is still on ticket {t.number}: finish, skip or transfer it",
+                current=t.number,
+            )
+
+    def _window_status(self, status: str) -> Callable[[Client, Any, float], dict[str, Any]]:
+        def handler(client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:
+            window_id = self._window_of(client)
+            w = self.state.window(window_id)
+            if status == "open" and w.status == "open":
+                return {"window": w.public()}
+            if status in ("closed", "paused"):
+                self._require_idle(window_id)
+            self.emit("window.changed", {"window": window_id, "status": status}, now)
+            return {"window": self.state.window(window_id).public()}
+
+        return handler
+
+    def _after_hours(self, client: Client, a: p.AfterHours, now: float) -> dict[str, Any]:
+        window_id = self._window_of(client)
+        if not self.config.window_by_id[window_id].after_hours:
+            raise CommandRejected(
+                "not_after_hours_window", f"window {window_id} gives no after-hours service"
+            )
+        self.emit("window.changed", {"window": window_id, "after_hours": a.on}, now)
+        return {"window": self.state.window(window_id).public()}
+
+    def _ready_to_call(self, window_id: str, now: float) -> None:
+        w = self.state.window(window_id)
+        if w.status != "open":
+            raise CommandRejected(f"window_{w.status}", f"window {window_id} is {w.status}")
+        period = self.period(now)
+        if period == "closed" or (period == "after_hours" and not w.after_hours):
+            raise CommandRejected("hall_closed", "the hall is closed for this window")
+        self._require_idle(window_id)
+
+    def _call_next(self, client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:
+        window_id = self._window_of(client)
+        self._ready_to_call(window_id, now)
+        items = self.config.items_by_window.get(window_id, ())
+        t = rules.select_next(self.state, items, window_id, now, self.rules)
+        if t is None:
+            return {"ticket": None}
+        self.emit("ticket.called", {"ticket": t.id, "window": window_id, "at": now}, now)
+        return {"ticket": t.public()}
+
+    def _call_number(self, client: Client, a: p.CallTicket, now: float) -> dict[str, Any]:
+        window_id = self._window_of(client)
+        self._ready_to_call(window_id, now)
+        t = self._find_ticket(a.number)
+        if t.status != "waiting":
+            raise CommandRejected("ticket_not_waiting", f"ticket {t.number} is {t.status}")
+        served = t.item in self.config.items_by_window.get(window_id, ())
+        if not served and t.target_window != window_id:
+            raise CommandRejected(
+                "not_served_here", f"window {window_id} does not serve ticket {t.number}"
+            )
+        self.emit("ticket.called", {"ticket": t.id, "window": window_id, "at": now}, now)
+        return {"ticket": t.public()}
+
+    def _recall(self, client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:
+        t = self._require_current(self._window_of(client), "called")
+        self.emit("ticket.recalled", {"ticket": t.id, "window": t.window, "at": now}, now)
+        return {"ticket": t.public()}
+
+    def _start(self, client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:
+        t = self._require_current(self._window_of(client), "called")
+        self.emit("ticket.started", {"ticket": t.id, "window": t.window, "at": now}, now)
+        return {"ticket": t.public()}
+
+    def _finish(self, client: Client, a: p.Finish, now: float) -> dict[str, Any]:
+        t = self._require_current(self._window_of(client))
+        began = t.started_at if t.started_at is not None else t.called_at
+        service_s = max(0.0, now - (began if began is not None else now))
+        self.emit(
+            "ticket.finished",
+            {
+                "ticket": t.id,
+                "window": t.window,
+                "at": now,
+                "outcome": a.outcome.value,
+                "service_s": round(service_s, 3),
+                "note": a.note,
+            },
+            now,
+        )
+        return {"ticket": t.public()}
+
+    def _skip(self, client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:
+        window_id = self._window_of(client)
+        t = self._require_current(window_id, "called")
+        skips = t.skips + 1
+        if skips > self.rules.max_skips:
+            self.emit(
+                "ticket.voided",
+                {"ticket": t.id, "reason": "no_show", "skips": skips, "window": window_id},
+                now,
+            )
+            return {"ticket": t.public(), "requeued": False}
+        key = rules.requeue_key(self.state, t, self.rules.requeue_behind, now)
+        self.emit(
+            "ticket.requeued",
+            {
+                "ticket": t.id,
+                "skips": skips,
+                "order_key": key,
+                "window": window_id,
+                "target_window": None,
+            },
+            now,
+        )
+        return {"ticket": t.public(), "requeued": True}
+
+    def _transfer(self, client: Client, a: p.Transfer, now: float) -> dict[str, Any]:
+        window_id = self._window_of(client)
+        t = self._require_current(window_id)
+        if a.to_window is None and a.to_item is None:
+            raise CommandRejected("invalid_args", "transfer needs to_window or to_item")
+        if a.to_window is not None and a.to_window not in self.config.window_by_id:
+            raise CommandRejected("unknown_window", f"no window {a.to_window!r}")
+        if a.to_window == window_id and a.to_item is None:
+            raise CommandRejected(
+                "invalid_args", "a ticket cannot be transferred to its own window"
+            )
+        item = t.item
+        if a.to_item is not None:
+            target_item = self.config.item_by_code.get(a.to_item)
+            if target_item is None:
+                raise CommandRejected("unknown_item", f"no service item {a.to_item!r}")
+            if a.to_window is not None and a.to_window not in target_item.windows:
+                raise CommandRejected(
+                    "not_served_here", f"window {a.to_window} does not serve item {a.to_item}"
+                )
+            item = target_item.code
+        data: dict[str, Any] = {
+            "ticket": t.id,
+            "order_key": t.order_key,
+            "item": item,
+            "target_window": a.to_window,
+            "transfer": True,
+            "window": window_id,
+            "at": now,
+            "note": a.note,
+        }
+        self.emit("ticket.requeued", data, now)
+        return {"ticket": self.state.tickets[t.id].public()}
+
+    def _ping(self, client: Client, a: p.Ping, now: float) -> dict[str, Any]:
+        return {
+            "pong": a.nonce,
+            "seq": self.state.seq,
+            "at": datetime.fromtimestamp(now).isoformat(),
+        }

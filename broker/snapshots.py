@@ -1,0 +1,75 @@
+"""Retained state snapshots built from the engine's state.
+
+Each carries ``seq`` (the last event folded in) and ``epoch`` (the service boot),
+so a client that has a snapshot applies only events with a higher seq.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from broker.engine import Engine
+
+
+def _stamp(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+    return {
+        "seq": engine.state.seq,
+        "epoch": epoch,
+        "day": engine.state.day,
+        "at": datetime.fromtimestamp(now, engine.config.tz).isoformat(timespec="milliseconds"),
+    }
+
+
+def board(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+    """What the lobby display shows: the latest calls and every window's current number."""
+    s = engine.state
+    windows = {}
+    for w in engine.config.windows:
+        state = s.window(w.id)
+        current = s.tickets.get(state.current) if state.current else None
+        windows[w.id] = {
+            "status": state.status,
+            "after_hours": state.after_hours,
+            "current": current.number if current else None,
+            "current_status": current.status if current else None,
+        }
+    calls = [
+        {"ticket": c.ticket, "number": c.number, "window": c.window, "at": c.at, "calls": c.calls}
+        for c in s.recent_calls
+    ]
+    return {**_stamp(engine, epoch, now), "recent_calls": calls, "windows": windows}
+
+
+def queues(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+    """Per ticket prefix: waiting, open windows, estimated wait; per item: waiting."""
+    s = engine.state
+    items = {code: n for code in engine.config.item_by_code if (n := s.waiting_of_item(code))}
+    return {
+        **_stamp(engine, epoch, now),
+        "prefixes": {p: engine.queue_summary(p) for p in engine.prefixes()},
+        "items_waiting": items,
+    }
+
+
+def window(engine: Engine, epoch: str, now: float, window_id: str) -> dict[str, Any]:
+    """One window terminal's view: its status and the ticket at the counter."""
+    s = engine.state
+    w = s.window(window_id)
+    current = s.tickets.get(w.current) if w.current else None
+    return {
+        **_stamp(engine, epoch, now),
+        "window": w.public(),
+        "ticket": current.public() if current and current.status in ("called", "serving") else None,
+    }
+
+
+def service(engine: Engine, epoch: str, now: float, started_at: float) -> dict[str, Any]:
+    s = engine.state
+    return {
+        **_stamp(engine, epoch, now),
+        "started_at": started_at,
+        "tickets_today": len(s.tickets),
+        "waiting": sum(len(q) for q in s.waiting.values())
+        + sum(len(q) for q in s.targeted.values()),
+    }

@@ -1,0 +1,316 @@
+"""Hall state as a fold over the event log.
+
+:class:`HallState` changes only through :meth:`HallState.apply`, one event at a
+time, so replaying the log rebuilds exactly the state the service had. Nothing
+here reads the clock or the config: everything an event needs is in its data.
+A ``day.opened`` event resets the day and carries what outlives it (measured
+service times), so a restart replays only from the last one.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+ACTIVE = ("waiting", "called", "serving")
+
+
+@dataclass(slots=True)
+class Ticket:
+    id: str
+    """Unique across days: ``<YYYYMMDD>-<number>``."""
+    ref: str
+    """ASCII reference printed as QR: ``<HALL>-<YYYYMMDD>-<number>``."""
+    day: str
+    number: str
+    prefix: str
+    serial: int
+    item: str
+    priority: str
+    rank: int
+    issued_at: float
+    order_key: float
+    """Position in its queue: the issue time, moved back when a no-show is requeued."""
+    kiosk: str = ""
+    lang: str = "zh-Hant"
+    id_masked: str | None = None
+    case_no: str | None = None
+    status: str = "waiting"
+    window: str | None = None
+    target_window: str | None = None
+    calls: int = 0
+    skips: int = 0
+    transfers: int = 0
+    printed: str = "pending"
+    print_error: str = ""
+    called_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    outcome: str | None = None
+    void_reason: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What clients see of a ticket."""
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class WindowState:
+    id: str
+    status: str = "closed"
+    """``open``, ``paused`` or ``closed``."""
+    after_hours: bool = False
+    current: str | None = None
+    """The ticket called to or served at this window."""
+    consecutive_priority: int = 0
+    served: int = 0
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Call:
+    ticket: str
+    number: str
+    window: str
+    at: float
+    calls: int
+
+
+@dataclass
+class HallState:
+    """Everything the queue service knows about the current business day."""
+
+    recent_limit: int = 8
+    seq: int = 0
+    day: str | None = None
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    by_number: dict[str, str] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    windows: dict[str, WindowState] = field(default_factory=dict)
+    service_minutes: dict[str, float] = field(default_factory=dict)
+    """Measured service time per prefix (EWMA, minutes); survives the day."""
+    recent_calls: deque[Call] = field(default_factory=deque)
+    waiting: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)
+    """(item, rank) -> sorted [(order_key, ticket id)] of tickets waiting for any window."""
+    targeted: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
+    """window -> sorted [(-rank, order_key, ticket id)] of tickets transferred to that window."""
+    waiting_per_prefix: dict[tuple[str, int], int] = field(default_factory=dict)
+    last_order_key: float = 0.0
+    dirty: set[str] = field(default_factory=set)
+    """Snapshot names changed since the last publish (``board``, ``queues``, ``window/W01``)."""
+
+    EWMA_ALPHA: ClassVar[float] = 0.2
+
+    # ------------------------------------------------------------ queries
+
+    def window(self, window_id: str) -> WindowState:
+        state = self.windows.get(window_id)
+        if state is None:
+            state = self.windows[window_id] = WindowState(window_id)
+        return state
+
+    def ticket_by_number(self, number: str) -> Ticket | None:
+        ticket_id = self.by_number.get(number)
+        return self.tickets.get(ticket_id) if ticket_id else None
+
+    def waiting_heads(self, items: tuple[str, ...], window_id: str) -> Iterator[Ticket]:
+        """The first waiting ticket of every (item, rank) queue this window serves."""
+        for (item, _rank), queue in self.waiting.items():
+            if queue and item in items:
+                yield self.tickets[queue[0][1]]
+        targeted = self.targeted.get(window_id)
+        if targeted:
+            yield self.tickets[targeted[0][2]]
+
+    def waiting_of_item(self, item: str) -> int:
+        return sum(len(q) for (i, _r), q in self.waiting.items() if i == item)
+
+    def ahead_in_prefix(self, prefix: str, rank: int) -> int:
+        """Waiting tickets of ``prefix`` that go before a new ticket of ``rank``."""
+        return sum(n for (p, r), n in self.waiting_per_prefix.items() if p == prefix and r >= rank)
+
+    def waiting_in_queue(self, item: str, rank: int) -> list[tuple[float, str]]:
+        return self.waiting.get((item, rank), [])
+
+    # -------------------------------------------------------------- apply
+
+    def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
+        """Fold one event into the state."""
+        if seq != self.seq + 1 and self.seq:
+            raise ValueError(f"event {seq} applied after {self.seq}: the log has a gap")
+        handler = self._HANDLERS.get(etype)
+        if handler is None:
+            raise ValueError(f"unknown event type {etype!r} at seq {seq}")
+        handler(self, data)
+        self.seq = seq
+
+    def _enqueue(self, t: Ticket) -> None:
+        if t.target_window:
+            bisect.insort(
+                self.targeted.setdefault(t.target_window, []), (-t.rank, t.order_key, t.id)
+            )
+        else:
+            bisect.insort(self.waiting.setdefault((t.item, t.rank), []), (t.order_key, t.id))
+        key = (t.prefix, t.rank)
+        self.waiting_per_prefix[key] = self.waiting_per_prefix.get(key, 0) + 1
+        self.dirty.add("queues")
+
+    def _dequeue(self, t: Ticket) -> None:
+        if t.target_window:
+            queue: list[Any] = self.targeted.get(t.target_window, [])
+            entry: tuple[Any, ...] = (-t.rank, t.order_key, t.id)
+        else:
+            queue = self.waiting.get((t.item, t.rank), [])
+            entry = (t.order_key, t.id)
+        index = bisect.bisect_left(queue, entry)
+        if index < len(queue) and queue[index] == entry:
+            del queue[index]
+            key = (t.prefix, t.rank)
+            self.waiting_per_prefix[key] -= 1
+        self.dirty.add("queues")
+
+    def _touch_window(self, window_id: str | None) -> None:
+        if window_id:
+            self.dirty.add(f"window/{window_id}")
+            self.dirty.add("board")
+
+    def _release_window(self, t: Ticket) -> None:
+        if t.window:
+            w = self.window(t.window)
+            if w.current == t.id:
+                w.current = None
+            self._touch_window(t.window)
+
+    def _on_day_opened(self, d: dict[str, Any]) -> None:
+        self.day = d["day"]
+        self.tickets.clear()
+        self.by_number.clear()
+        self.counters.clear()
+        self.waiting.clear()
+        self.targeted.clear()
+        self.waiting_per_prefix.clear()
+        self.recent_calls.clear()
+        self.service_minutes = dict(d.get("service_minutes", {}))
+        for w in d.get("windows", []):
+            self.windows[w] = WindowState(w)
+        for w in self.windows.values():
+            w.status, w.current, w.after_hours, w.consecutive_priority, w.served = (
+                "closed",
+                None,
+                False,
+                0,
+                0,
+            )
+        self.dirty.update({"board", "queues", "service"}, {f"window/{w}" for w in self.windows})
+
+    def _on_issued(self, d: dict[str, Any]) -> None:
+        t = Ticket(**d["ticket"])
+        self.tickets[t.id] = t
+        self.by_number[t.number] = t.id
+        self.counters[t.prefix] = max(self.counters.get(t.prefix, 0), t.serial)
+        self.last_order_key = max(self.last_order_key, t.order_key)
+        self._enqueue(t)
+
+    def _on_printed(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        t.printed = "printed" if d["ok"] else "failed"
+        t.print_error = d.get("error", "")
+
+    def _on_called(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        self._dequeue(t)
+        t.status, t.window, t.target_window = "called", d["window"], None
+        t.calls += 1
+        t.called_at = d["at"]
+        w = self.window(d["window"])
+        w.current = t.id
+        w.consecutive_priority = w.consecutive_priority + 1 if t.rank > 0 else 0
+        self._record_call(t)
+
+    def _on_recalled(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        t.calls += 1
+        self._record_call(t, at=d["at"])
+
+    def _record_call(self, t: Ticket, at: float | None = None) -> None:
+        assert t.window is not None
+        self.recent_calls.appendleft(
+            Call(t.id, t.number, t.window, at or t.called_at or 0.0, t.calls)
+        )
+        while len(self.recent_calls) > self.recent_limit:
+            self.recent_calls.pop()
+        self._touch_window(t.window)
+
+    def _on_started(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        t.status, t.started_at = "serving", d["at"]
+        self._touch_window(t.window)
+
+    def _on_finished(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        t.status, t.finished_at, t.outcome = "done", d["at"], d["outcome"]
+        minutes = d["service_s"] / 60.0
+        old = self.service_minutes.get(t.prefix)
+        self.service_minutes[t.prefix] = (
+            minutes if old is None else old + self.EWMA_ALPHA * (minutes - old)
+        )
+        if t.window:
+            self.window(t.window).served += 1
+        self._release_window(t)
+        self.dirty.add("queues")
+
+    def _on_requeued(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        if t.status == "waiting":
+            self._dequeue(t)
+        else:
+            self._release_window(t)
+        t.status = "waiting"
+        t.skips = d.get("skips", t.skips)
+        t.order_key = d["order_key"]
+        if "item" in d:
+            t.item = d["item"]
+        t.target_window = d.get("target_window")
+        if d.get("transfer"):
+            t.transfers += 1
+        t.window = None
+        self._enqueue(t)
+
+    def _on_voided(self, d: dict[str, Any]) -> None:
+        t = self.tickets[d["ticket"]]
+        if t.status == "waiting":
+            self._dequeue(t)
+        else:
+            self._release_window(t)
+        t.status, t.void_reason = "void", d["reason"]
+        t.skips = d.get("skips", t.skips)
+
+    def _on_window(self, d: dict[str, Any]) -> None:
+        w = self.window(d["window"])
+        if "status" in d:
+            w.status = d["status"]
+        if "after_hours" in d:
+            w.after_hours = d["after_hours"]
+        self._touch_window(w.id)
+        self.dirty.add("queues")
+
+    _HANDLERS: ClassVar[dict[str, Callable[[HallState, dict[str, Any]], None]]] = {
+        "day.opened": _on_day_opened,
+        "ticket.issued": _on_issued,
+        "ticket.printed": _on_printed,
+        "ticket.called": _on_called,
+        "ticket.recalled": _on_recalled,
+        "ticket.started": _on_started,
+        "ticket.finished": _on_finished,
+        "ticket.requeued": _on_requeued,
+        "ticket.voided": _on_voided,
+        "window.changed": _on_window,
+    }
+
+
+EVENT_TYPES = tuple(HallState._HANDLERS)

@@ -1,0 +1,428 @@
+"""MQTT 5 connection to the hall broker, shared by the service and every client app.
+
+:class:`MqttLink` handles what every client gets wrong at least once with
+paho-mqtt: protocol version 5, credentials, a retained Last Will status,
+re-subscribing after a reconnect, exceptions in callbacks (which would kill
+paho's network thread), slow handlers (run on a dispatcher thread, not the
+network thread), refused publishes (PUBACK reason codes) and timeouts on
+every wait. :class:`HallClient` adds commands with replies and retries that
+reuse the command id, so a retry never issues a second ticket.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from hall.protocol import Reply, Topics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[mqtt.MQTTMessage], None]
+
+
+class MqttError(Exception):
+    """Base of connection and request failures."""
+
+
+class ConnectFailed(MqttError):
+    """The broker refused us (bad credentials, not authorised) or did not answer in time."""
+
+
+class NotAuthorized(MqttError):
+    """The broker refused a publish (PUBACK reason 0x87): the ACL forbids that topic."""
+
+
+class RequestTimeout(MqttError):
+    """No reply to a command within the timeout, after every retry."""
+
+
+class CommandFailed(MqttError):
+    """The service refused a command; ``code`` is the machine-readable reason."""
+
+    def __init__(self, reply: Reply):
+        assert reply.error is not None
+        super().__init__(f"{reply.type}: {reply.error.code}: {reply.error.message}")
+        self.reply = reply
+        self.code = reply.error.code
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    client_id: str
+    password: str
+    keepalive: int = 15
+
+
+def status_payload(client_id: str, online: bool, **extra: Any) -> bytes:
+    body = {"client": client_id, "online": online, "at": time.time(), **extra}
+    return json.dumps(body).encode()
+
+
+class MqttLink:
+    """One authenticated MQTT 5 connection with status, subscriptions and safe callbacks."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        topics: Topics,
+        persistent: bool = False,
+        session_expiry_s: int = 3600,
+        status_extra: dict[str, Any] | None = None,
+        max_inflight: int = 100,
+    ):
+        self.endpoint = endpoint
+        self.topics = topics
+        self.client_id = endpoint.client_id
+        self._persistent = persistent
+        self._session_expiry_s = session_expiry_s
+        self._status_extra = status_extra or {}
+        self._subs: dict[str, tuple[int, Handler, bool]] = {}
+        self._subs_lock = threading.Lock()
+        self._connected = threading.Event()
+        self._connack: Future[int] = Future()
+        self._acks: dict[int, Future[int]] = {}
+        self._acks_lock = threading.Lock()
+        self._tracking = 0
+        self._early: OrderedDict[int, int] = OrderedDict()
+        self._dispatch: queue.Queue[tuple[Handler, mqtt.MQTTMessage] | None] = queue.Queue()
+        self._dispatcher: threading.Thread | None = None
+        self._closed = False
+
+        c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=endpoint.client_id,
+            protocol=mqtt.MQTTv5,
+        )
+        c.username_pw_set(endpoint.client_id, endpoint.password)
+        c.will_set(
+            topics.status(endpoint.client_id),
+            status_payload(endpoint.client_id, False, reason="lost"),
+            qos=1,
+            retain=True,
+        )
+        c.reconnect_delay_set(min_delay=1, max_delay=5)
+        c.max_inflight_messages_set(max_inflight)
+        c.max_queued_messages_set(0)
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        c.on_publish = self._on_publish
+        self.client = c
+
+    # ----------------------------------------------------------- lifecycle
+
+    def connect(self, timeout: float = 5.0) -> MqttLink:
+        """Connect and wait for the broker's answer; raise :class:`ConnectFailed`."""
+        props = Properties(PacketTypes.CONNECT)
+        if self._persistent:
+            props.SessionExpiryInterval = self._session_expiry_s
+        self._dispatcher = threading.Thread(
+            target=self._dispatch_loop, name=f"mqtt-dispatch-{self.client_id}", daemon=True
+        )
+        self._dispatcher.start()
+        try:
+            self.client.connect_async(
+                self.endpoint.host,
+                self.endpoint.port,
+                keepalive=self.endpoint.keepalive,
+                clean_start=not self._persistent,
+                properties=props,
+            )
+        except (OSError, ValueError) as exc:
+            raise ConnectFailed(f"cannot reach broker: {exc}") from exc
+        self.client.loop_start()
+        try:
+            code = self._connack.result(timeout)
+        except FutureTimeout:
+            self._stop_loop()
+            raise ConnectFailed(
+                f"no answer from broker {self.endpoint.host}:{self.endpoint.port} in {timeout}s"
+            ) from None
+        if code != 0:
+            self._stop_loop()
+            reason = mqtt.ReasonCode(PacketTypes.CONNACK, identifier=code)
+            raise ConnectFailed(f"broker refused {self.client_id}: {reason}")
+        return self
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Say goodbye (retained offline status), disconnect and stop threads."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._connected.is_set():
+            try:
+                info = self.client.publish(
+                    self.topics.status(self.client_id),
+                    status_payload(self.client_id, False, reason="closed"),
+                    qos=1,
+                    retain=True,
+                )
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError):
+                pass
+            self.client.disconnect()
+        self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self.client.loop_stop()
+        self._dispatch.put(None)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    # ------------------------------------------------------------ publish
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes | str | dict[str, Any],
+        qos: int = 1,
+        retain: bool = False,
+        properties: Properties | None = None,
+    ) -> int:
+        """Queue a publish; return its message id (0 for QoS 0). Never blocks."""
+        if isinstance(payload, dict):
+            payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
+        return info.mid
+
+    def publish_tracked(
+        self,
+        topic: str,
+        payload: bytes | str | dict[str, Any],
+        retain: bool = False,
+        properties: Properties | None = None,
+    ) -> int:
+        """QoS 1 publish whose PUBACK reason :meth:`wait_ack` can then read."""
+        # paho calls on_publish holding its own mutex, which publish() also takes:
+        # so no lock of ours may be held around publish(). Instead, PUBACKs that
+        # arrive before the mid is registered are kept while a tracked publish is
+        # in flight.
+        with self._acks_lock:
+            self._tracking += 1
+        try:
+            mid = self.publish(topic, payload, qos=1, retain=retain, properties=properties)
+        finally:
+            with self._acks_lock:
+                self._tracking -= 1
+                early = self._early.pop(mid, None) if mid in self._early else None
+                fut = self._acks.setdefault(mid, Future())
+                if early is not None and not fut.done():
+                    fut.set_result(early)
+        return mid
+
+    def publish_confirmed(
+        self,
+        topic: str,
+        payload: bytes | str | dict[str, Any],
+        timeout: float = 5.0,
+        retain: bool = False,
+        properties: Properties | None = None,
+    ) -> None:
+        """QoS 1 publish that waits for the PUBACK; raise :class:`NotAuthorized` if refused."""
+        mid = self.publish_tracked(topic, payload, retain=retain, properties=properties)
+        self.wait_ack(mid, timeout, topic)
+
+    def wait_ack(self, mid: int, timeout: float, topic: str = "") -> None:
+        """Wait for the PUBACK of a :meth:`publish_tracked` message; raise if refused."""
+        with self._acks_lock:
+            fut = self._acks.setdefault(mid, Future())
+        try:
+            code = fut.result(timeout)
+        except FutureTimeout:
+            raise MqttError(f"no PUBACK for {topic or mid} within {timeout}s") from None
+        finally:
+            with self._acks_lock:
+                self._acks.pop(mid, None)
+        if code >= 0x80:
+            if code == 0x87:
+                raise NotAuthorized(f"broker refused publish to {topic!r} (not authorised)")
+            raise MqttError(f"broker refused publish to {topic!r}: reason 0x{code:02x}")
+
+    # ---------------------------------------------------------- subscribe
+
+    def subscribe(
+        self, topic_filter: str, handler: Handler, qos: int = 1, inline: bool = False
+    ) -> None:
+        """Route messages matching ``topic_filter`` to ``handler``.
+
+        Handlers run on a dispatcher thread unless ``inline`` (then they must be
+        quick and non-blocking: they run on paho's network thread).
+        """
+        with self._subs_lock:
+            self._subs[topic_filter] = (qos, handler, inline)
+            if self._connected.is_set():
+                self.client.subscribe(topic_filter, qos=qos)
+
+    # ---------------------------------------------------------- callbacks
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        try:
+            code = reason_code.value if hasattr(reason_code, "value") else int(reason_code)
+            if code == 0:
+                sock = client.socket()
+                if sock is not None:  # small request/reply packets: no Nagle delay
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with self._subs_lock:
+                    for topic_filter, (qos, _h, _i) in self._subs.items():
+                        client.subscribe(topic_filter, qos=qos)
+                    self._connected.set()
+                client.publish(
+                    self.topics.status(self.client_id),
+                    status_payload(self.client_id, True, **self._status_extra),
+                    qos=1,
+                    retain=True,
+                )
+            if not self._connack.done():
+                self._connack.set_result(code)
+        except Exception:  # a raise here would kill paho's network thread
+            log.exception("on_connect failed")
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self._connected.clear()
+        if not self._closed:
+            log.warning("%s disconnected: %s", self.client_id, reason_code)
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+        try:
+            code = reason_code.value if hasattr(reason_code, "value") else int(reason_code)
+            with self._acks_lock:
+                fut = self._acks.get(mid)
+                if fut is not None:
+                    if not fut.done():
+                        fut.set_result(code)
+                elif self._tracking:
+                    self._early[mid] = code
+                    while len(self._early) > 1000:
+                        self._early.popitem(last=False)
+        except Exception:  # a raise here would kill paho's network thread
+            log.exception("on_publish failed")
+
+    def _on_message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:
+        try:
+            for topic_filter, (_qos, handler, inline) in list(self._subs.items()):
+                if mqtt.topic_matches_sub(topic_filter, msg.topic):
+                    if inline:
+                        handler(msg)
+                    else:
+                        self._dispatch.put((handler, msg))
+        except Exception:
+            log.exception("message handler failed for %s", msg.topic)
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            entry = self._dispatch.get()
+            if entry is None:
+                return
+            handler, msg = entry
+            try:
+                handler(msg)
+            except Exception:
+                log.exception("handler failed for %s", msg.topic)
+
+
+class HallClient(MqttLink):
+    """A hall app's connection: commands with replies, retries with the same command id."""
+
+    def __init__(
+        self, endpoint: Endpoint, topics: Topics, request_timeout_s: float = 5.0, **kw: Any
+    ):
+        super().__init__(endpoint, topics, **kw)
+        self.request_timeout_s = request_timeout_s
+        self._pending: dict[str, Future[Reply]] = {}
+        self._pending_lock = threading.Lock()
+        self.subscribe(topics.reply(self.client_id), self._on_reply, inline=True)
+
+    def _on_reply(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            reply = Reply.model_validate_json(msg.payload)
+        except ValueError:
+            log.warning("unreadable reply on %s", msg.topic)
+            return
+        with self._pending_lock:
+            fut = self._pending.pop(reply.id or "", None)
+        if fut is not None and not fut.done():
+            fut.set_result(reply)
+
+    def send(
+        self, ctype: str, args: dict[str, Any] | None = None, cmd_id: str | None = None
+    ) -> tuple[str, Future[Reply], int]:
+        """Publish a command without waiting; returns (command id, reply future, mid)."""
+        cmd_id = cmd_id or uuid.uuid4().hex
+        with self._pending_lock:
+            fut = self._pending.get(cmd_id)
+            if fut is None:
+                fut = self._pending[cmd_id] = Future()
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = self.topics.reply(self.client_id)
+        props.CorrelationData = cmd_id.encode()
+        body = {"id": cmd_id, "args": args or {}}
+        mid = self.publish_tracked(
+            self.topics.command(self.client_id, ctype), body, properties=props
+        )
+        return cmd_id, fut, mid
+
+    def request(
+        self,
+        ctype: str,
+        args: dict[str, Any] | None = None,
+        cmd_id: str | None = None,
+        timeout: float | None = None,
+        attempts: int = 3,
+    ) -> Reply:
+        """Send a command and wait for its reply, retrying with the same id.
+
+        Raises :class:`NotAuthorized` when the broker refuses the topic and
+        :class:`RequestTimeout` when no reply came after ``attempts`` tries.
+        """
+        timeout = timeout or self.request_timeout_s
+        cmd_id = cmd_id or uuid.uuid4().hex
+        for attempt in range(1, attempts + 1):
+            _id, fut, mid = self.send(ctype, args, cmd_id)
+            try:
+                self.wait_ack(mid, timeout, self.topics.command(self.client_id, ctype))
+            except NotAuthorized:
+                with self._pending_lock:
+                    self._pending.pop(cmd_id, None)
+                raise
+            except MqttError:
+                if attempt == attempts:
+                    break
+                continue
+            try:
+                return fut.result(timeout)
+            except FutureTimeout:
+                log.info("%s %s: no reply (attempt %d/%d)", ctype, cmd_id, attempt, attempts)
+        with self._pending_lock:
+            self._pending.pop(cmd_id, None)
+        raise RequestTimeout(f"{ctype} {cmd_id}: no reply after {attempts} attempts")
+
+    def command(self, ctype: str, args: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+        """Like :meth:`request` but returns the result and raises :class:`CommandFailed`."""
+        reply = self.request(ctype, args, **kw)
+        if not reply.ok:
+            raise CommandFailed(reply)
+        return reply.result
