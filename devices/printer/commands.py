@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from escpos.constants import DLE, EOT, FS, GS
+from escpos.image import EscposImage
+from PIL import Image
 
 CHINESE_MODE_ON = FS + b"&"
 CHINESE_MODE_OFF = FS + b"."
@@ -90,3 +92,25 @@ def barcode128_command(text: str, height_dots: int, module_dots: int) -> bytes:
 def module_width_for(text: str, paper_dots: int) -> int:
     """The widest module (1..3 dots) at which the symbol fits the paper."""
     return max(1, min(3, paper_dots // code128_modules(text)))
+
+
+def raster_commands(image: Image.Image, fragment_rows: int) -> list[bytes]:
+    """GS v 0 commands for ``image`` (black = ink), one per slice of ``fragment_rows`` rows.
+
+    python-escpos's ``image()`` does the same but prints a warning to stdout when its own
+    profile has no paper width, and re-splits via the original image; this is the plain form.
+    """
+    if fragment_rows < 1:
+        raise ValueError("fragment_rows must be positive")
+    commands: list[bytes] = []
+    for top in range(0, image.height, fragment_rows):
+        piece = EscposImage(
+            image.crop((0, top, image.width, min(image.height, top + fragment_rows)))
+        )
+        header = GS + b"v0\x00" + _low_high(piece.width_bytes) + _low_high(piece.height)
+        commands.append(header + piece.to_raster_format())
+    return commands
+
+
+def _low_high(value: int) -> bytes:
+    return bytes((value & 0xFF, value >> 8))

@@ -78,10 +78,9 @@ def _line(line: Line, printer: Escpos, profile: PrinterProfile) -> None:
 
 
 def send_image(printer: Escpos, image: Image.Image, profile: PrinterProfile) -> None:
-    """GS v 0 in slices of ``profile.image_fragment_height`` rows."""
-    printer.image(
-        image, impl="bitImageRaster", fragment_height=profile.image_fragment_height, center=False
-    )
+    """GS v 0 in slices of ``profile.image_fragment_height`` rows (long USB writes time out)."""
+    for command in commands.raster_commands(image, profile.image_fragment_height):
+        printer._raw(command)
 
 
 def _centered(image: Image.Image, paper_dots: int) -> Image.Image:
