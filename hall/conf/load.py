@@ -197,11 +197,20 @@ class HallConfig:
                     issues.append(
                         ConfigIssue("items.toml", f"{key}.windows", f"unknown window {w!r}")
                     )
-        for w in self.hall_file.hours.after_hours.windows:
-            if w not in self.window_by_id:
-                issues.append(
-                    ConfigIssue("hall.toml", "hours.after_hours.windows", f"unknown window {w!r}")
+        listed = set(self.hall_file.hours.after_hours.windows)
+        for w in sorted(listed - set(self.window_by_id)):
+            issues.append(
+                ConfigIssue("hall.toml", "hours.after_hours.windows", f"unknown window {w!r}")
+            )
+        marked = {w.id for w in self.windows if w.after_hours}
+        for w in sorted(marked ^ (listed & set(self.window_by_id))):
+            issues.append(
+                ConfigIssue(
+                    "windows.toml",
+                    f"window({w}).after_hours",
+                    "disagrees with hours.after_hours.windows in hall.toml",
                 )
+            )
         for window_id, codes in self.items_by_window.items():
             if window_id in self.window_by_id and not codes:
                 issues.append(
