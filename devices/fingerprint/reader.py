@@ -163,10 +163,8 @@ class FingerprintReader:
                 self.transport.write(packet)
                 reply = self._read_reply(time.monotonic() + self.timeout)
             except TransportError as exc:
-                self._params = None
                 raise DeviceFault(f"{name}: {exc}") from exc
             except DeviceFault as exc:
-                self._params = None
                 raise DeviceFault(f"{name}: {exc.detail}") from exc
             if reply is None:
                 problem = "reply failed its checksum"
@@ -178,28 +176,29 @@ class FingerprintReader:
             if code == Confirm.OK and len(data) < min_data:
                 raise DeviceFault(f"{name}: reply carries {len(data)} of {min_data} data bytes")
             return code, data
-        self._params = None
         raise DeviceFault(f"{name}: {problem} ({self.retries + 1} attempts)")
 
     def _read_reply(self, deadline: float) -> Packet | None:
         """The next packet before ``deadline``; None when only corrupt frames came."""
         parser = PacketParser()
+        received = 0
         while True:
             try:
                 chunk = self.transport.read_exactly(parser.wanted, deadline)
             except TransportTimeout as exc:
+                received += len(exc.partial)
                 packets = parser.feed(exc.partial)
                 if packets:
                     return packets[0]
                 if parser.checksum_errors:
                     return None
-                received = parser.discarded + len(exc.partial)
                 if received:
                     raise DeviceFault(
                         f"no valid reply within {self.timeout:g} s ({received} bytes of noise "
                         "or a cut-off packet)"
                     ) from None
                 raise DeviceFault(f"no reply within {self.timeout:g} s") from None
+            received += len(chunk)
             packets = parser.feed(chunk)
             if packets:
                 return packets[0]
@@ -323,7 +322,7 @@ class FingerprintReader:
                 "pages": self.used_pages(),
             }
         except DeviceFault as exc:
-            return FingerprintResult("device_fault", detail=exc.detail).to_dict()
+            return self._fault(exc).to_dict()
 
     def identify(self, timeout_s: float = 5.0) -> FingerprintResult:
         """Wait up to ``timeout_s`` for a finger and search the whole library for it."""
@@ -339,7 +338,7 @@ class FingerprintReader:
                 return FingerprintResult("no_match", detail=describe(code))
             raise DeviceFault(f"SEARCH: {describe(code)}")
         except DeviceFault as exc:
-            return FingerprintResult("device_fault", detail=exc.detail)
+            return self._fault(exc)
 
     def enroll(self, page: int, timeout_s: float = 10.0, lift_s: float = 0.0) -> FingerprintResult:
         """Take two presses, combine them, store at ``page`` and check the stored template.
@@ -377,7 +376,12 @@ class FingerprintReader:
                 )
             return FingerprintResult("matched", page=page, score=score, detail="enrolled")
         except DeviceFault as exc:
-            return FingerprintResult("device_fault", detail=exc.detail)
+            return self._fault(exc)
+
+    def _fault(self, exc: DeviceFault) -> FingerprintResult:
+        """A device_fault result; the next call starts with a fresh handshake."""
+        self._params = None
+        return FingerprintResult("device_fault", detail=exc.detail)
 
     def _take_image(self, buffer: int, timeout_s: float) -> FingerprintResult | None:
         """Capture and convert into ``buffer``; a result when that already decides it."""
