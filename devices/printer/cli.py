@@ -42,6 +42,12 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--out", default="var/printer-sim", help="directory for receipt PNGs")
     sim.add_argument("--profile", default=None)
     sim.add_argument("--file", default=None, help="render a captured .bin file and exit")
+    sim.add_argument(
+        "--gallery",
+        default=None,
+        metavar="DIR",
+        help="print the sample slips to a simulator, keep their PNGs in DIR, exit",
+    )
     for flag in ("paper-out", "paper-near-end", "offline", "cover-open"):
         sim.add_argument(f"--{flag}", action="store_true", help=f"report {flag} in status")
     sim.set_defaults(func=_printer_sim)
@@ -100,6 +106,12 @@ def _printer_sim(args: argparse.Namespace) -> int:
     from devices.printer.sim_model import StatusFlags
     from devices.printer.simulator import PrinterSimulator, render_capture
 
+    if args.gallery:
+        from devices.printer.gallery import write_gallery
+
+        for path in write_gallery(Path(args.gallery)):
+            print(f"receipt PNG: {path}")
+        return 0
     profile = get_profile(args.profile)
     out = Path(args.out)
     if args.file:

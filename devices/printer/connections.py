@@ -228,9 +228,11 @@ class TimedUsb(Usb):
 
     def _forget(self) -> None:
         if self._device:
+            import usb.core
             import usb.util
 
-            usb.util.dispose_resources(self._device)
+            with contextlib.suppress(usb.core.USBError):
+                usb.util.dispose_resources(self._device)
         self._device = False
 
 

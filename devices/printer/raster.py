@@ -13,6 +13,8 @@ Align = Literal["left", "center", "right"]
 
 LINE_DOTS = 24
 """Height of one text line at normal size: the printers' 24-dot Chinese font."""
+LINE_GAP = 8
+"""Dots between lines, so raster lines keep the pitch of text lines (ESC 2)."""
 INK_THRESHOLD = 150
 
 
@@ -68,11 +70,11 @@ def render_lines(
     height_scale: int = 1,
 ) -> Image.Image:
     """A 1-bit image ``paper_dots`` wide holding ``lines`` (black = ink)."""
-    height = LINE_DOTS * height_scale * max(1, len(lines))
-    canvas = Image.new("L", (paper_dots, height), 255)
-    top = 0
+    pitch = LINE_DOTS * height_scale + LINE_GAP
+    canvas = Image.new("L", (paper_dots, pitch * max(1, len(lines))), 255)
+    top = LINE_GAP // 2
     for text in lines:
-        top += draw_line(
+        top += LINE_GAP + draw_line(
             canvas,
             text,
             top,

@@ -94,6 +94,7 @@ class EscPosInterpreter:
         self._qr = {"module": 3, "ec": "L", "data": b""}
         self._barcode = {"height": 162, "module": 3, "hri": 0}
         self._graphics: Image.Image | None = None
+        self._pending_cut: str | None = None
 
     # ----------------------------------------------------------------- public
 
@@ -138,6 +139,9 @@ class EscPosInterpreter:
             self._text += buf[:length]
         if length:
             self._receipt.raw += buf[:length]
+        if self._pending_cut:  # emitted after the cut's own bytes joined the receipt
+            self._emit(self._pending_cut)
+            self._pending_cut = None
         return length
 
     def _dle(self, replies: bytearray) -> int:
@@ -373,7 +377,7 @@ class EscPosInterpreter:
 
     def _cut(self, kind: str) -> None:
         self._flush_line(force=False)
-        self._emit(kind)
+        self._pending_cut = kind
 
     def _emit(self, cut: str | None) -> None:
         receipt, self._receipt = self._receipt, Receipt()

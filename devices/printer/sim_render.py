@@ -25,7 +25,6 @@ from devices.printer.text import char_width
 
 MARGIN = 16
 """Paper around the printable area, in dots."""
-LINE_GAP = 8
 QR_EC = {
     "L": qrcode.constants.ERROR_CORRECT_L,
     "M": qrcode.constants.ERROR_CORRECT_M,
@@ -82,7 +81,7 @@ def _glyph(char: str, bold: bool, width: int, height: int) -> Image.Image:
 
 
 def _text_line(line: TextLine, paper_dots: int) -> Image.Image:
-    line_height = max(raster.LINE_DOTS * s.height for s in line.segments) + LINE_GAP
+    line_height = max(raster.LINE_DOTS * s.height for s in line.segments) + raster.LINE_GAP
     cells = [(char, segment) for segment in line.segments for char in segment.text]
     total = sum(_cell(char, segment) for char, segment in cells)
     strip = Image.new("L", (max(paper_dots, total), line_height), 255)
@@ -92,7 +91,7 @@ def _text_line(line: TextLine, paper_dots: int) -> Image.Image:
         width = _cell(char, segment)
         if not char.isspace():
             glyph = _glyph(char, segment.bold, segment.width, segment.height)
-            top = line_height - LINE_GAP // 2 - glyph.height
+            top = line_height - raster.LINE_GAP // 2 - glyph.height
             strip.paste(0, (x + max(0, (width - glyph.width) // 2), top), mask=glyph)
         x += width
     return strip.crop((0, 0, paper_dots, line_height))

@@ -84,8 +84,13 @@ def test_each_notice_kind_has_its_own_section(kind: CaseKind, title: str, specif
 
 def test_notice_rules() -> None:
     base = dict(
-        language="zh-Hant", hall_name="高邑縣政務服務中心", case_number="GY202611270012X",
-        item_name="x", unit="工商局", window="12號視窗", received_on=date(2026, 11, 27),
+        language="zh-Hant",
+        hall_name="高邑縣政務服務中心",
+        case_number="GY202611270012X",
+        item_name="x",
+        unit="工商局",
+        window="12號視窗",
+        received_on=date(2026, 11, 27),
         issued_at=SAMPLE_ISSUED_AT,
     )
     with pytest.raises(ValueError):
@@ -103,6 +108,13 @@ def test_notice_rules() -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError):
         TicketSlip(
-            language="fr", hall_name="h", ticket_number="A1", service_name="s", window_names=[],
-            people_ahead=0, est_wait_minutes=0, issued_at=SAMPLE_ISSUED_AT, reference="R",
+            language="fr",
+            hall_name="h",
+            ticket_number="A1",
+            service_name="s",
+            window_names=[],
+            people_ahead=0,
+            est_wait_minutes=0,
+            issued_at=SAMPLE_ISSUED_AT,
+            reference="R",
         )
