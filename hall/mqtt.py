@@ -368,9 +368,16 @@ class HallClient(MqttLink):
             fut.set_result(reply)
 
     def send(
-        self, ctype: str, args: dict[str, Any] | None = None, cmd_id: str | None = None
+        self,
+        ctype: str,
+        args: dict[str, Any] | None = None,
+        cmd_id: str | None = None,
+        track: bool = True,
     ) -> tuple[str, Future[Reply], int]:
-        """Publish a command without waiting; returns (command id, reply future, mid)."""
+        """Publish a command without waiting; returns (command id, reply future, mid).
+
+        With ``track`` the PUBACK can be awaited with :meth:`wait_ack` (and must be).
+        """
         cmd_id = cmd_id or uuid.uuid4().hex
         with self._pending_lock:
             fut = self._pending.get(cmd_id)
@@ -380,9 +387,11 @@ class HallClient(MqttLink):
         props.ResponseTopic = self.topics.reply(self.client_id)
         props.CorrelationData = cmd_id.encode()
         body = {"id": cmd_id, "args": args or {}}
-        mid = self.publish_tracked(
-            self.topics.command(self.client_id, ctype), body, properties=props
-        )
+        topic = self.topics.command(self.client_id, ctype)
+        if track:
+            mid = self.publish_tracked(topic, body, properties=props)
+        else:
+            mid = self.publish(topic, body, qos=1, properties=props)
         return cmd_id, fut, mid
 
     def request(

@@ -1,0 +1,1 @@
+"""Benchmarks: `hall bench` (queue service) and the scanner decode benchmark."""

@@ -1,0 +1,30 @@
+"""``hall bench``: print the queue service's figures against the raw broker."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="measure the queue service against the raw broker")
+    bench.add_argument("--config", default="config")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--samples", type=int, default=1000, help="round trips per latency figure")
+    bench.add_argument("--calls", type=int, default=500, help="call_next samples")
+    bench.add_argument("--seconds", type=float, default=5.0, help="throughput run length")
+    bench.add_argument("--tickets", type=int, default=5000, help="tickets in the day for RSS")
+    bench.set_defaults(func=_bench)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bench.hall_bench import report, run
+
+    def progress(message: str) -> None:
+        if not args.json:
+            print(f"... {message}", file=sys.stderr, flush=True)
+
+    figures = run(args.config, args.samples, args.calls, args.seconds, args.tickets, progress)
+    print(json.dumps(figures) if args.json else report(figures))
+    return 0

@@ -1,0 +1,53 @@
+"""`hall bench` runs end to end (tiny sizes; the figures themselves are not judged here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+KEYS = {
+    "issue_p50_ms",
+    "issue_p99_ms",
+    "call_to_display_p50_ms",
+    "call_to_display_p99_ms",
+    "throughput_cmds_per_s",
+    "raw_mqtt_p50_ms",
+    "raw_mqtt_p99_ms",
+    "service_rss_mb",
+}
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+def test_bench_json_has_every_figure() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hall.cli",
+            "bench",
+            "--json",
+            "--samples",
+            "40",
+            "--calls",
+            "40",
+            "--seconds",
+            "0.5",
+            "--tickets",
+            "400",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    figures = json.loads(out.stdout)
+    assert figures.keys() >= KEYS
+    assert all(figures[k] > 0 for k in KEYS)
+    assert figures["tickets_loaded"] >= 400
