@@ -19,9 +19,7 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     )
     ticket.add_argument("--profile", default=None, help="printer profile (see --list-profiles)")
     ticket.add_argument("--lang", default="zh-Hant", choices=LANGUAGE_CHOICES)
-    ticket.add_argument(
-        "--sample", action="store_true", required=True, help="print the built-in sample slip"
-    )
+    ticket.add_argument("--sample", action="store_true", help="print the built-in sample slip")
     ticket.add_argument(
         "--notice",
         action="store_true",
@@ -61,6 +59,9 @@ def _ticket(args: argparse.Namespace) -> int:
     from devices.printer.slips import CaseKind
     from devices.printer.url import PrinterURLError
 
+    if not (args.sample or args.status):
+        print("error: say --sample (print the sample slip) or --status", file=sys.stderr)
+        return 2
     try:
         printer = TicketPrinter.from_url(args.printer, args.profile)
     except (PrinterURLError, UnknownProfile) as exc:

@@ -10,8 +10,10 @@ and offers a reprint).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
@@ -24,6 +26,9 @@ from devices.printer.render import render_ops
 from devices.printer.slips import CaseNoticeSlip, TicketSlip, slip_ops
 from devices.printer.status import PrinterStatus, check_ready, read_status
 from devices.printer.url import ConnectionConfig, NetworkConfig, SimConfig, parse_printer_url
+
+if TYPE_CHECKING:
+    from devices.printer.simulator import PrinterSimulator
 
 
 def job_bytes(ops: list[Op], profile: PrinterProfile) -> bytes:
@@ -50,7 +55,8 @@ class TicketPrinter:
     profile: PrinterProfile
     connect: Callable[[ConnectionConfig], Escpos] = open_connection
     _printer: Escpos | None = field(default=None, init=False, repr=False)
-    _simulator: object | None = field(default=None, init=False, repr=False)
+    _simulator: PrinterSimulator | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def from_url(cls, url: str, profile: str | None = None) -> TicketPrinter:
@@ -59,7 +65,7 @@ class TicketPrinter:
         chosen = get_profile(profile)
         if not isinstance(config, SimConfig):
             return cls(config, chosen)
-        from devices.printer.simulator import PrinterSimulator
+        from devices.printer.simulator import PrinterSimulator  # the simulator is dev-only
 
         simulator = PrinterSimulator(chosen, out_dir=config.out_dir, port=0).start()
         printer = cls(NetworkConfig("127.0.0.1", simulator.port, config.timeout), chosen)
@@ -67,13 +73,14 @@ class TicketPrinter:
         return printer
 
     @property
-    def simulator(self):  # -> PrinterSimulator | None (imported lazily)
+    def simulator(self) -> PrinterSimulator | None:
         """The in-process simulator behind a ``sim`` URL, else None."""
         return self._simulator
 
     def status(self) -> PrinterStatus | None:
         """The printer's status (None when the target cannot answer, e.g. a file)."""
-        return self._with_reconnect(self._read_status)
+        with self._lock:
+            return self._with_reconnect(self._read_status)
 
     def print_slip(
         self, slip: TicketSlip | CaseNoticeSlip, *, refuse_on_near_end: bool = False
@@ -82,18 +89,20 @@ class TicketPrinter:
         return self.print_ops(slip_ops(slip), refuse_on_near_end=refuse_on_near_end)
 
     def print_ops(self, ops: list[Op], *, refuse_on_near_end: bool = False) -> PrintResult:
+        """Print prepared operations as one job (see the module docstring for the steps)."""
         job = job_bytes(ops, self.profile)
-        before = self.status()
-        warnings = check_ready(before, refuse_on_near_end=refuse_on_near_end) if before else []
-        printer = self._open()
-        try:
-            send_job(printer, job)
-        except (ConnectionLost, PrinterTimeout):
-            self.close_connection()
-            raise
-        after = self._read_status() if before else None
+        with self._lock:
+            before = self._with_reconnect(self._read_status)
+            warnings = check_ready(before, refuse_on_near_end=refuse_on_near_end) if before else []
+            try:
+                send_job(self._open(), job)
+            except (ConnectionLost, PrinterTimeout):
+                self.close_connection()
+                raise
+            after = self._read_status() if before else None
         if after:
-            check_ready(after)
+            seen = {type(w) for w in warnings}
+            warnings += [w for w in check_ready(after) if type(w) not in seen]
         receipts = sum(1 for op in ops if isinstance(op, Cut))
         return PrintResult(receipts, len(job), tuple(warnings), after)
 
@@ -101,7 +110,7 @@ class TicketPrinter:
         """Close the connection, and stop the simulator of a ``sim`` URL."""
         self.close_connection()
         if self._simulator is not None:
-            self._simulator.stop()  # type: ignore[attr-defined]
+            self._simulator.stop()
             self._simulator = None
 
     def close_connection(self) -> None:

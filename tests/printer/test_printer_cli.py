@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from devices.printer.simulator import PrinterSimulator
 from hall.cli import main
 
 pytestmark = pytest.mark.timeout(20)
@@ -57,3 +58,16 @@ def test_gallery_writes_the_docs_pictures(tmp_path: Path) -> None:
     assert (tmp_path / "ticket-sample.png").is_file()
     assert (tmp_path / "case-notice-promised.png").is_file()
     assert (tmp_path / "ticket-sample-en.png").is_file()
+
+
+def test_status_and_faults_from_a_running_simulator(
+    simulator: PrinterSimulator, capsys: pytest.CaptureFixture
+) -> None:
+    simulator.flags.paper_near_end = True
+    assert main(["device", "ticket", "--printer", simulator.url, "--status"]) == 0
+    assert "paper_near_end=True" in capsys.readouterr().out
+    assert main(["device", "ticket", "--printer", simulator.url, "--sample"]) == 0
+    assert "印表機紙張即將用完" in capsys.readouterr().err
+    simulator.flags.paper_out = True
+    assert main(["device", "ticket", "--printer", simulator.url, "--sample", "--lang", "en"]) == 1
+    assert "PaperOut: Printer out of paper" in capsys.readouterr().err
