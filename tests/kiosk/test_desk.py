@@ -1,0 +1,67 @@
+"""Take a ticket end to end: service saves it, the printer simulator prints it, the flag is set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pyzbar.pyzbar import decode
+
+from devices.printer import TicketPrinter, get_profile
+from devices.printer.simulator import PrinterSimulator
+from kiosk.desk import TicketDesk
+from tests.support import RunningHall
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+def simulator(tmp_path: Path):
+    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "tickets", port=0).start()
+    yield sim
+    sim.stop()
+
+
+def test_ticket_is_saved_printed_and_flagged(
+    hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    printer = TicketPrinter.from_url(f"{simulator.url}?timeout=3")
+    desk = TicketDesk(hall.config, hall.client("kiosk-01"), printer)
+    result = desk.take_ticket("XK-GA-001", lang="zh-Hant", id_masked="1301**********1209")
+    assert result.ok and result.printed, result
+    assert result.ticket["number"] == "A001"
+    (receipt,) = simulator.wait_for_receipts(1)
+    png = simulator.png_paths[0]
+    codes = decode(Image.open(png))
+    assert [c.data.decode() for c in codes] == [
+        "GY-20261127-A001".replace("20261127", result.ticket["day"].replace("-", ""))
+    ]
+    saved = hall.service.state.ticket_by_number("A001")
+    assert saved.printed == "printed"
+    assert saved.id_masked == "1301**********1209"
+
+
+def test_paper_out_keeps_the_ticket_and_marks_it_failed(
+    hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    simulator.flags.paper_out = True
+    printer = TicketPrinter.from_url(f"{simulator.url}?timeout=3")
+    desk = TicketDesk(hall.config, hall.client("kiosk-01"), printer)
+    result = desk.take_ticket("XK-SJ-001", lang="en")
+    assert result.ok and not result.printed
+    assert result.error == "printer.fault.paper_out"
+    assert "paper" in result.message.lower()
+    saved = hall.service.state.ticket_by_number("B001")
+    assert (saved.status, saved.printed) == ("waiting", "failed")
+    assert simulator.receipts == []
+    # Paper back in: the next applicant gets the next number, nothing was used twice.
+    simulator.flags.paper_out = False
+    assert desk.take_ticket("XK-SJ-001").ticket["number"] == "B002"
+
+
+def test_refusal_is_shown_in_the_applicants_language(hall: RunningHall) -> None:
+    desk = TicketDesk(hall.config, hall.client("kiosk-01"), printer=None)
+    result = desk.take_ticket("XK-GA-001", priority="vip", lang="zh-Hans")
+    assert (result.ok, result.error) == (False, "priority_not_allowed")
+    assert result.message == "此优先类别请找导办员办理"
