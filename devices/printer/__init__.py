@@ -6,39 +6,38 @@ The kiosk's entry point is :class:`TicketPrinter`::
     result = printer.print_slip(ticket)   # raises a PrinterFault subclass on failure
 
 Everything else (URL parsing, profiles, status queries, the layouts, the simulator)
-lives in one small module per concern.
+lives in one small module per concern. Names are imported on first use, so that
+``hall --help`` (which imports ``devices.printer.cli``) does not load python-escpos.
 """
 
 from __future__ import annotations
 
-from devices.printer.errors import (
-    CoverOpen,
-    PaperNearEnd,
-    PaperOut,
-    PrinterFault,
-    PrinterOffline,
-    PrinterTimeout,
-    StatusUnreadable,
-)
-from devices.printer.profiles import PrinterProfile, get_profile
-from devices.printer.service import PrintResult, TicketPrinter
-from devices.printer.slips import CaseKind, CaseNoticeSlip, TicketSlip
-from devices.printer.url import parse_printer_url
+import importlib
+from typing import Any
 
-__all__ = [
-    "CaseKind",
-    "CaseNoticeSlip",
-    "CoverOpen",
-    "PaperNearEnd",
-    "PaperOut",
-    "PrintResult",
-    "PrinterFault",
-    "PrinterOffline",
-    "PrinterProfile",
-    "PrinterTimeout",
-    "StatusUnreadable",
-    "TicketPrinter",
-    "TicketSlip",
-    "get_profile",
-    "parse_printer_url",
-]
+_EXPORTS = {
+    "CaseKind": "devices.printer.slips",
+    "CaseNoticeSlip": "devices.printer.slips",
+    "TicketSlip": "devices.printer.slips",
+    "CoverOpen": "devices.printer.errors",
+    "PaperNearEnd": "devices.printer.errors",
+    "PaperOut": "devices.printer.errors",
+    "PrinterFault": "devices.printer.errors",
+    "PrinterOffline": "devices.printer.errors",
+    "PrinterTimeout": "devices.printer.errors",
+    "StatusUnreadable": "devices.printer.errors",
+    "PrinterProfile": "devices.printer.profiles",
+    "get_profile": "devices.printer.profiles",
+    "PrintResult": "devices.printer.service",
+    "TicketPrinter": "devices.printer.service",
+    "parse_printer_url": "devices.printer.url",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'devices.printer' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
