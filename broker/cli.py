@@ -183,15 +183,40 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _app_children(args: argparse.Namespace, var, hall_cmd, common, port):
-    """The apps that exist so far, each a supervised child."""
+    """The apps and simulated devices that exist so far, each a supervised child."""
+    from broker.mosquitto import free_port, port_open
     from broker.supervisor import Child
 
-    children = []
+    printer_port = free_port()
+    children = [
+        Child(
+            "printer-sim",
+            [
+                *hall_cmd,
+                "device",
+                "printer-sim",
+                "--port",
+                str(printer_port),
+                "--out",
+                str(var.tickets),
+            ],
+            var.logs / "printer-sim.log",
+            ready=lambda: port_open("127.0.0.1", printer_port),
+        ),
+    ]
     if args.demo:
         children.append(
             Child(
                 "demo-traffic",
-                [*hall_cmd, "demo-traffic", *common, "--port", str(port)],
+                [
+                    *hall_cmd,
+                    "demo-traffic",
+                    *common,
+                    "--port",
+                    str(port),
+                    "--printer",
+                    f"tcp:127.0.0.1:{printer_port}",
+                ],
                 var.logs / "demo-traffic.log",
             )
         )

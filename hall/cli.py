@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "hall.conf.cli",
     "broker.cli",
+    "kiosk.cli",
     "devices.cli",
     "bench.cli",
 )

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -130,7 +130,7 @@ class MqttLink:
 
     # ----------------------------------------------------------- lifecycle
 
-    def connect(self, timeout: float = 5.0) -> MqttLink:
+    def connect(self, timeout: float = 5.0) -> Self:
         """Connect and wait for the broker's answer; raise :class:`ConnectFailed`."""
         props = Properties(PacketTypes.CONNECT)
         if self._persistent:

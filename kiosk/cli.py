@@ -1,0 +1,57 @@
+"""``hall demo-traffic``: simulated applicants and window staff for a demo hall."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo-traffic", help="simulated applicants and window staff (demo)")
+    demo.add_argument("--config", default="config")
+    demo.add_argument("--var", default=None)
+    demo.add_argument("--port", type=int, default=None)
+    demo.add_argument("--printer", default=None, help="printer URL for the kiosks, e.g. tcp:...")
+    demo.add_argument(
+        "--pace", type=float, default=1.0, help="time factor (0.1 = ten times faster)"
+    )
+    demo.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from hall.conf import ConfigError, load_config
+    from hall.mqtt import HallClient
+    from hall.protocol import Topics
+    from hall.runtime import RuntimeDir
+    from kiosk.demo import DemoTraffic
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    var = RuntimeDir.default(args.var)
+    topics = Topics(config.topic_root)
+
+    def connect(client_id: str) -> HallClient:
+        client = HallClient(
+            var.endpoint(config, client_id, port=args.port),
+            topics,
+            config.hall_file.mqtt.request_timeout_s,
+        )
+        return client.connect(10)
+
+    traffic = DemoTraffic(config, connect, args.printer, pace=args.pace)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    traffic.start()
+    try:
+        while not stop["now"]:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+    traffic.stop()
+    return 0
