@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES = (
     "hall.conf.cli",
+    "hall.protocol_cli",
     "broker.cli",
     "kiosk.cli",
     "devices.cli",
