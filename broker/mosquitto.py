@@ -35,6 +35,8 @@ use_username_as_clientid true
 max_inflight_messages 100
 max_queued_messages 20000
 max_keepalive 120
+# Commands are small; the largest snapshot is tens of kB. Bigger packets are refused.
+max_packet_size 262144
 log_dest stderr
 log_type error
 log_type warning

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -189,3 +191,19 @@ def test_skip_transfer_finish_over_mqtt(hall: RunningHall) -> None:
     done = w3.command("window.finish", {"outcome": "promised"})["ticket"]
     assert (done["status"], done["outcome"], done["transfers"]) == ("done", "promised", 1)
     assert w1.command("window.call_next")["ticket"]["number"] == "A001"
+
+
+def test_an_oversized_payload_never_reaches_the_service(hall: RunningHall) -> None:
+    kiosk = hall.client("kiosk-01")
+    replies = Collector()
+    kiosk.subscribe(hall.topics.reply("kiosk-01"), replies)
+    huge = '{"id": "big-000000001", "args": {"item": "' + "X" * 300_000 + '"}}'
+    # paho may refuse it itself: the broker announced its maximum packet size.
+    with contextlib.suppress(ValueError, OSError):
+        kiosk.publish(hall.topics.command("kiosk-01", "ticket.issue"), huge, qos=1)
+    assert hall.client("kiosk-02").command("service.ping", {"nonce": "still-here"})["pong"] == (
+        "still-here"
+    )
+    assert hall.service.state.tickets == {}
+    time.sleep(0.3)
+    assert all(body.get("id") != "big-000000001" for _t, body in replies.messages)
