@@ -53,17 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace):
-    from hall.conf import ConfigError, load_config
+    from hall.conf.cli import load_or_exit
     from hall.runtime import RuntimeDir
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"config {args.config}: {len(exc.issues)} error(s)", file=sys.stderr)
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
-        raise SystemExit(2) from None
-    return config, RuntimeDir.default(args.var)
+    return load_or_exit(args.config), RuntimeDir.default(args.var)
 
 
 def _logging() -> None:

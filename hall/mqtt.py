@@ -228,10 +228,11 @@ class MqttLink:
         finally:
             with self._acks_lock:
                 self._tracking -= 1
-                early = self._early.pop(mid, None) if mid in self._early else None
-                fut = self._acks.setdefault(mid, Future())
-                if early is not None and not fut.done():
-                    fut.set_result(early)
+        with self._acks_lock:
+            fut = self._acks.setdefault(mid, Future())
+            early = self._early.pop(mid, None)
+            if early is not None and not fut.done():
+                fut.set_result(early)
         return mid
 
     def publish_confirmed(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,18 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from hall.conf import ConfigError, load_config
+    from hall.conf.cli import load_or_exit
     from hall.mqtt import HallClient
     from hall.protocol import Topics
     from hall.runtime import RuntimeDir
     from kiosk.demo import DemoTraffic
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    config = load_or_exit(args.config)
     var = RuntimeDir.default(args.var)
     topics = Topics(config.topic_root)
 

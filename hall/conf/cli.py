@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from hall.conf import ConfigError, HallConfig, load_config
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     config = sub.add_parser("config", help="hall configuration")
@@ -16,15 +18,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(func=_check)
 
 
-def _check(args: argparse.Namespace) -> int:
-    from hall.conf import ConfigError, load_config
+def report(directory: str, exc: ConfigError) -> None:
+    """Print every problem of a config on stderr, one per line."""
+    print(f"config {directory}: {len(exc.issues)} error(s)", file=sys.stderr)
+    for issue in exc.issues:
+        print(f"  {issue}", file=sys.stderr)
 
+
+def load_or_exit(directory: str) -> HallConfig:
+    """Load a config for a command; on errors report them and exit with status 2."""
+    try:
+        return load_config(directory)
+    except ConfigError as exc:
+        report(directory, exc)
+        raise SystemExit(2) from None
+
+
+def _check(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.directory)
     except ConfigError as exc:
-        print(f"config {args.directory}: {len(exc.issues)} error(s)", file=sys.stderr)
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
+        report(args.directory, exc)
         return 1
     summary = config.summary()
     if args.json:
