@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import signal
 import sqlite3
@@ -26,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +124,11 @@ def raw_round_trips(hall: BenchHall, n: int) -> list[float]:
     """Baseline: QoS 1 through the broker to an echo peer and back."""
     ping, pong = hall.topics.diag("diag", "ping"), hall.topics.diag("diag-echo", "pong")
     echo = hall.client("diag-echo")
-    echo.subscribe(ping, lambda m: echo.publish(pong, m.payload, qos=1), inline=True)
+
+    def bounce(msg: Any) -> None:
+        echo.publish(pong, bytes(msg.payload), qos=1)
+
+    echo.subscribe(ping, bounce, inline=True)
     probe = hall.client("diag")
     arrived = threading.Event()
     probe.subscribe(pong, lambda m: arrived.set(), inline=True)
@@ -181,7 +187,7 @@ def call_to_display(hall: BenchHall, windows: list[HallClient], n: int) -> list[
         if result["ticket"] is None:
             raise RuntimeError(f"no ticket waiting for {window_id}")
         with cond:
-            if not cond.wait_for(lambda wid=window_id: wid in arrivals, timeout=5):
+            if not cond.wait_for(partial(operator.contains, arrivals, window_id), timeout=5):
                 raise RuntimeError("display missed a call")
             samples.append(arrivals[window_id] - t0)
     for w in windows:

@@ -306,7 +306,7 @@ def _dumps(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def _loose_id(payload: bytes) -> str | None:
+def _loose_id(payload: bytes | bytearray) -> str | None:
     """The command id of a payload that failed validation, if one can be read."""
     try:
         data = json.loads(payload)

@@ -36,8 +36,8 @@ def cjk_font() -> FontFace:
     """The CJK face to render with; ``HALL_CJK_FONT=path[:index]`` overrides."""
     override = os.environ.get("HALL_CJK_FONT")
     if override:
-        path, _, index = override.partition(":")
-        return FontFace(Path(path), int(index or 0), int(index or 0) == 0)
+        file, _, face = override.partition(":")
+        return FontFace(Path(file), int(face or 0), int(face or 0) == 0)
     for path, index, kivy_safe in CANDIDATES:
         if Path(path).is_file():
             return FontFace(Path(path), index, kivy_safe)

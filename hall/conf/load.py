@@ -192,22 +192,24 @@ class HallConfig:
                 issues.append(
                     ConfigIssue("items.toml", f"{key}.unit", f"unknown unit {item.unit!r}")
                 )
-            for w in item.windows:
-                if w not in self.window_by_id:
+            for window_id in item.windows:
+                if window_id not in self.window_by_id:
                     issues.append(
-                        ConfigIssue("items.toml", f"{key}.windows", f"unknown window {w!r}")
+                        ConfigIssue("items.toml", f"{key}.windows", f"unknown window {window_id!r}")
                     )
         listed = set(self.hall_file.hours.after_hours.windows)
-        for w in sorted(listed - set(self.window_by_id)):
+        for window_id in sorted(listed - set(self.window_by_id)):
             issues.append(
-                ConfigIssue("hall.toml", "hours.after_hours.windows", f"unknown window {w!r}")
+                ConfigIssue(
+                    "hall.toml", "hours.after_hours.windows", f"unknown window {window_id!r}"
+                )
             )
         marked = {w.id for w in self.windows if w.after_hours}
-        for w in sorted(marked ^ (listed & set(self.window_by_id))):
+        for window_id in sorted(marked ^ (listed & set(self.window_by_id))):
             issues.append(
                 ConfigIssue(
                     "windows.toml",
-                    f"window({w}).after_hours",
+                    f"window({window_id}).after_hours",
                     "disagrees with hours.after_hours.windows in hall.toml",
                 )
             )
