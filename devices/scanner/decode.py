@@ -144,7 +144,8 @@ TRUSTED_STEPS = ("raw", "inverted", "model")
 
 
 def model_reads(gray: np.ndarray, symbologies: Sequence[str]) -> list[Decoded]:
-    """Blurred 1D codes (:mod:`.linear`): accepted when two bands of the bars agree."""
+    """Blurred 1D codes (:mod:`.linear`): accepted when two bands of the bars read the same
+    text and no band reads another."""
     wanted = tuple(s for s in LINEAR if s in symbologies)
     for region in regions.find_regions(gray) if wanted else []:
         if not region.linear:
@@ -157,9 +158,9 @@ def model_reads(gray: np.ndarray, symbologies: Sequence[str]) -> list[Decoded]:
             read = linear.decode_profile(profile, wanted)
             if read is not None:
                 votes[(read.symbology, read.text)] += 1
-                (symbology, text), count = votes.most_common(1)[0]
-                if count >= 2:
-                    return [Decoded(symbology, text, "model", text.encode("latin-1", "replace"))]
+        if len(votes) == 1 and votes.most_common(1)[0][1] >= 2:
+            symbology, text = next(iter(votes))
+            return [Decoded(symbology, text, "model", text.encode("latin-1", "replace"))]
     return []
 
 

@@ -155,7 +155,7 @@ def beam_decode(
 
     ``x0`` is where module 0 starts (pixels), ``module`` the module width; between slots
     the grid may shift by ``shifts`` modules to follow perspective. The cost is the mean
-    squared residual per pixel; ``valid`` filters complete sequences (checksums).
+    squared residual per pixel; ``valid`` checks the best complete sequence (checksums).
     ``closed``: the slots end the symbol, so a quiet zone follows the last one. The
     search gives up once the best cost so far exceeds ``abort``.
     """
@@ -187,11 +187,12 @@ def beam_decode(
         start += width
         if not states or (index >= 2 and states[0].cost / (module * start) > abort):
             return None
-    pixels = max(1.0, module * start)
-    for state in states:
-        if valid is None or valid(state.labels):
-            return state.labels, state.cost / pixels
-    return None
+    # Only the best sequence may win: a runner-up that passes the check by luck (one in
+    # 103 for CODE128, one in 10 for EAN13) would be a misread.
+    best = states[0]
+    if valid is not None and not valid(best.labels):
+        return None
+    return best.labels, best.cost / max(1.0, module * start)
 
 
 # ----------------------------------------------------------------------------- CODE128

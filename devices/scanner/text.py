@@ -40,7 +40,7 @@ def _char_score(ch: str) -> float:
     except UnicodeEncodeError:
         big5 = 0
     if 0xA440 <= big5 <= 0xC67E:
-        return 0.6  # common traditional hanzi
+        return 1.0  # the 5401 common traditional hanzi
     return -0.5 if unicodedata.category(ch).startswith("L") else -1.0
 
 
@@ -83,7 +83,7 @@ def repair_mojibake(text: str) -> str:
         utf8 = _decode(raw, "utf-8")
         if utf8 is not None and not raw.isascii() and plausibility(utf8) > baseline:
             return utf8
-    best, best_score = text, baseline + 0.1  # ties keep zbar's reading
+    best, best_score = text, baseline + 0.05  # ties keep zbar's reading
     for raw in [*originals, text.encode("utf-8")]:
         for encoding in ("gbk", "big5"):
             candidate = _decode(raw, encoding)
