@@ -56,16 +56,20 @@ def _decode(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def decode_bytes(data: bytes) -> str:
-    """Raw payload bytes to text: UTF-8 if valid, else the most plausible Chinese encoding."""
+def decode_bytes(data: bytes, *, lossy: bool = False) -> str:
+    """Raw payload bytes to text: UTF-8 if valid, else the most plausible Chinese encoding.
+
+    Bytes that are none of these come back as Latin-1 (every byte kept), or with
+    ``lossy`` as UTF-8 without the undecodable bytes (line noise).
+    """
     data = data.removeprefix(b"\xef\xbb\xbf")
     text = _decode(data, "utf-8")
     if text is not None:
         return text
     options = [t for t in (_decode(data, enc) for enc in CHINESE) if t is not None]
-    if not options:
-        return data.decode("latin-1")
-    return max(options, key=plausibility)
+    if options:
+        return max(options, key=plausibility)
+    return data.decode("utf-8", errors="ignore") if lossy else data.decode("latin-1")
 
 
 def repair_mojibake(text: str) -> str:
