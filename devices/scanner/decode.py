@@ -55,7 +55,9 @@ class Decoded:
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
     """An 8-bit single-channel view of a BGR, BGRA or gray frame."""
-    if frame.dtype != np.uint8:
+    if frame.dtype == np.uint16:
+        frame = (frame >> 8).astype(np.uint8)
+    elif frame.dtype != np.uint8:
         frame = cv2.convertScaleAbs(frame)
     if frame.ndim == 2:
         return frame
@@ -65,9 +67,6 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
         code = cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
         return cv2.cvtColor(frame, code)
     raise ValueError(f"not an image: shape {frame.shape}")
-
-
-_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
 
 
 def _unsharp(gray: np.ndarray, amount: float = 1.0, sigma: float = 2.0) -> np.ndarray:
@@ -88,7 +87,8 @@ def _inverted(gray: np.ndarray) -> Iterator[np.ndarray]:
 
 
 def _contrast(gray: np.ndarray) -> Iterator[np.ndarray]:
-    yield _CLAHE.apply(gray)
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))  # per call: threads
+    yield clahe.apply(gray)
 
 
 def _sharpen(gray: np.ndarray) -> Iterator[np.ndarray]:

@@ -41,7 +41,8 @@ _EAN_PARITY = ("LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG",
                "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL")  # fmt: skip
 
 MAX_COST = 0.035
-LIMIT_SCALE = 1.0
+GOOD_COST = MAX_COST / 2
+"""A fit this close ends the search over grid hypotheses early."""
 ABORT = 3 * MAX_COST
 """A decode whose running cost passes this is on the wrong track: stop it early."""
 """Largest accepted mean squared residual (reflectance scaled to 0..1) of a decode."""
@@ -263,6 +264,8 @@ def _decode_code128(r: np.ndarray, x0: float, xe: float) -> LinearRead | None:
         if found and (best is None or found[1] < best.cost):
             values = [int(v) for v in found[0][:-2]]  # type: ignore[call-overload]
             best = LinearRead("CODE128", code128_text(values), found[1])
+            if best.cost <= GOOD_COST:
+                break
     return best
 
 
@@ -309,6 +312,8 @@ def _decode_ean13(r: np.ndarray, x0: float, xe: float) -> LinearRead | None:
                     digits = ean13_digits(found[0])
                     assert digits is not None
                     best = LinearRead("EAN13", digits, found[1])
+                    if best.cost <= GOOD_COST:
+                        return best
     return best
 
 
@@ -385,11 +390,11 @@ def decode_profile(
     best: LinearRead | None = None
     if "CODE128" in symbologies:
         best = _decode_code128(r, x0, xe)
-    if "EAN13" in symbologies and (best is None or best.cost > MAX_COST / 2):
+    if "EAN13" in symbologies and (best is None or best.cost > GOOD_COST):
         wide = bar_cluster(r, 0.75) or (first, end, runs)
         e_x0 = _crossing(r, wide[0] - 1, wide[0], 0.75)
         e_xe = _crossing(r, wide[1] - 1, wide[1], 0.75)
         ean = _decode_ean13(r, e_x0, e_xe)
         if ean and (best is None or ean.cost < best.cost):
             best = ean
-    return best if best and best.cost <= MAX_COST * LIMIT_SCALE else None
+    return best if best and best.cost <= MAX_COST else None

@@ -42,12 +42,13 @@ def test_empty_and_odd_inputs() -> None:
         decode_frame(np.zeros((8, 8), np.uint8), ladder=["raw", "magic"])
 
 
-def test_bgr_bgra_float_frames_are_accepted() -> None:
+def test_bgr_bgra_float_16bit_frames_are_accepted() -> None:
     gray = _qr("GY202607168439X")
     for frame in (
         np.dstack([gray] * 3),
         np.dstack([gray] * 3 + [np.full_like(gray, 255)]),
         gray.astype(np.float32),
+        gray.astype(np.uint16) * 257,
     ):
         reads = decode_frame(frame, ladder="fast")
         assert [(r.symbology, r.payload, r.step) for r in reads] == [
