@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +25,7 @@ from hall.codes import Classification, Reason, classify
 
 from .decode import Decoded, decode_frame
 from .sources import FrameSource, open_source
+from .zbar import DEFAULT_SYMBOLOGIES
 
 EventKind = Literal["code", "fault", "recovered", "end"]
 
@@ -68,6 +69,7 @@ class CameraScanner:
         frame_timeout_s: float = 2.0,
         deep_budget_s: float | None = 0.6,
         hall_code: str = "GY",
+        symbologies: Sequence[str] = DEFAULT_SYMBOLOGIES,
         reopen: Callable[[], FrameSource] | None = None,
     ) -> None:
         if not 1 <= stable_frames <= window:
@@ -84,6 +86,7 @@ class CameraScanner:
         self.frame_timeout_s = frame_timeout_s
         self.deep_budget_s = deep_budget_s
         self.hall_code = hall_code
+        self.symbologies = tuple(symbologies)
         self.stats = CameraStats()
         self._reopen = reopen
         self._frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=2)
@@ -197,10 +200,10 @@ class CameraScanner:
     def process(self, frame: np.ndarray, now: float | None = None) -> list[ScanEvent]:
         """Decode one frame and report the codes that became stable (also usable directly)."""
         started = time.perf_counter()
-        reads = decode_frame(frame, ladder="fast")
+        reads = decode_frame(frame, ladder="fast", symbologies=self.symbologies)
         deep = not reads
         if deep:
-            reads = decode_frame(frame, budget_s=self.deep_budget_s)
+            reads = decode_frame(frame, symbologies=self.symbologies, budget_s=self.deep_budget_s)
         self.stats.frames += 1
         self.stats.deep_frames += deep
         self.stats.reads += bool(reads)

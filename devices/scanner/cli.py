@@ -79,7 +79,10 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def scan_images(
-    files: Sequence[str], hall_code: str = "GY", ladder: str = "full", symbologies=None
+    files: Sequence[str],
+    hall_code: str = "GY",
+    ladder: str = "full",
+    symbologies: Sequence[str] | None = None,
 ) -> int:
     """Decode each image and print its JSON line; 1 if any image could not be read."""
     import cv2
@@ -113,7 +116,9 @@ def scan_images(
     return 1 if failed else 0
 
 
-def _event_record(kind: str, payload: str, symbology: str | None, hall_code: str, lang: str):
+def _event_record(
+    kind: str, payload: str, symbology: str | None, hall_code: str, lang: str
+) -> dict[str, Any]:
     from hall.codes import classify
     from hall.i18n import t
 
@@ -135,7 +140,9 @@ def _stream_camera(args: argparse.Namespace) -> int:
     from hall.i18n import t
 
     try:
-        scanner = CameraScanner(args.camera, hall_code=args.hall_code)
+        scanner = CameraScanner(
+            args.camera, hall_code=args.hall_code, symbologies=_symbologies(args)
+        )
     except (FileNotFoundError, ValueError) as exc:
         _emit({"event": "fault", "error": str(exc), "message": t("scan.camera_fault", args.lang)})
         return 1

@@ -368,9 +368,9 @@ def normalise(profile: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]] | 
 
 
 def _crossing(r: np.ndarray, i: int, j: int, level: float) -> float:
-    """Sub-pixel position between pixels i and j where ``r`` crosses ``level``."""
+    """Sub-pixel position between pixels i and j where ``r`` crosses ``level`` (else j)."""
     if not (0 <= i < len(r) and 0 <= j < len(r)) or r[i] == r[j]:
-        return float(max(0, min(i, j)) if j > i else j)
+        return float(j)
     return i + (r[i] - level) / (r[i] - r[j]) * (j - i)
 
 
