@@ -39,6 +39,7 @@ test: setup
 
 bench: setup
 	$(BIN)/hall bench
+	$(BIN)/python -m bench.scan_bench
 
 lint: venv
 	$(BIN)/ruff check .
