@@ -23,7 +23,8 @@ from hall.conf.model import CaseKind, Role
 
 PROTOCOL_VERSION = 1
 COMMAND_ID_RE = r"^[A-Za-z0-9_.:-]{8,64}$"
-MASKED_ID_RE = r"^[0-9]{4}\*{7,10}[0-9]{3}[0-9X]$"
+MASKED_ID_RE = r"^[0-9]{4}(\*{10}[0-9]{3}[0-9X]|\*{8}[0-9]{3})$"
+"""What ``hall.codes.mask_id`` makes of an 18- or 15-digit ID number, and nothing else."""
 TICKET_NO_RE = r"^[A-Z]{1,2}[0-9]{3,4}$"
 
 

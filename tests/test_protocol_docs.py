@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from broker.state import EVENT_TYPES
-from hall.protocol import COMMAND_ARGS, json_schemas
+from hall.codes import mask_id
+from hall.protocol import COMMAND_ARGS, CommandRejected, json_schemas, parse_args
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -24,3 +27,12 @@ def test_protocol_doc_covers_every_command_and_event() -> None:
         assert f"`{ctype}`" in text, ctype
     for etype in EVENT_TYPES:
         assert f"`{etype}`" in text, etype
+
+
+def test_the_service_accepts_exactly_what_mask_id_produces() -> None:
+    for number in ("11010519491231002X", "130127196211191209", "110105491231002"):
+        masked = mask_id(number)
+        assert parse_args("ticket.issue", {"item": "X", "id_masked": masked}).id_masked == masked
+    for leak in ("11010519491231002X", "1101**********002X1", "1101051949****002X"):
+        with pytest.raises(CommandRejected):
+            parse_args("ticket.issue", {"item": "X", "id_masked": leak})
