@@ -87,17 +87,10 @@ class Engine:
 
     def emit(self, etype: str, data: dict[str, Any], now: float) -> None:
         seq = self.state.seq + 1
-        day = self.state.day or self.clock.business_day(now)
         self.state.apply(seq, etype, data)
-        self.emitted.append(
-            EmittedEvent(
-                seq,
-                etype,
-                self.clock.local(now).isoformat(timespec="milliseconds"),
-                self.state.day or day,
-                data,
-            )
-        )
+        at = self.clock.local(now).isoformat(timespec="milliseconds")
+        day = self.state.day or self.clock.business_day(now)
+        self.emitted.append(EmittedEvent(seq, etype, at, day, data))
 
     def roll_day(self, now: float) -> None:
         """Open a new business day when the local date changed; void yesterday's leftovers."""

@@ -70,6 +70,6 @@ def service(engine: Engine, epoch: str, now: float, started_at: float) -> dict[s
         **_stamp(engine, epoch, now),
         "started_at": started_at,
         "tickets_today": len(s.tickets),
-        "waiting": sum(len(q) for q in s.waiting.values())
+        "waiting": sum(len(q) for ranks in s.waiting.values() for q in ranks.values())
         + sum(len(q) for q in s.targeted.values()),
     }

@@ -95,8 +95,8 @@ class HallState:
     service_minutes: dict[str, float] = field(default_factory=dict)
     """Measured service time per prefix (EWMA, minutes); survives the day."""
     recent_calls: deque[Call] = field(default_factory=deque)
-    waiting: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)
-    """(item, rank) -> sorted [(order_key, ticket id)] of tickets waiting for any window."""
+    waiting: dict[str, dict[int, list[tuple[float, str]]]] = field(default_factory=dict)
+    """item -> rank -> sorted [(order_key, ticket id)] of tickets waiting for any window."""
     targeted: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
     """window -> sorted [(-rank, order_key, ticket id)] of tickets transferred to that window."""
     waiting_per_prefix: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -120,22 +120,23 @@ class HallState:
 
     def waiting_heads(self, items: tuple[str, ...], window_id: str) -> Iterator[Ticket]:
         """The first waiting ticket of every (item, rank) queue this window serves."""
-        for (item, _rank), queue in self.waiting.items():
-            if queue and item in items:
-                yield self.tickets[queue[0][1]]
+        for item in items:
+            for queue in self.waiting.get(item, {}).values():
+                if queue:
+                    yield self.tickets[queue[0][1]]
         targeted = self.targeted.get(window_id)
         if targeted:
             yield self.tickets[targeted[0][2]]
 
     def waiting_of_item(self, item: str) -> int:
-        return sum(len(q) for (i, _r), q in self.waiting.items() if i == item)
+        return sum(len(q) for q in self.waiting.get(item, {}).values())
 
     def ahead_in_prefix(self, prefix: str, rank: int) -> int:
         """Waiting tickets of ``prefix`` that go before a new ticket of ``rank``."""
         return sum(n for (p, r), n in self.waiting_per_prefix.items() if p == prefix and r >= rank)
 
     def waiting_in_queue(self, item: str, rank: int) -> list[tuple[float, str]]:
-        return self.waiting.get((item, rank), [])
+        return self.waiting.get(item, {}).get(rank, [])
 
     # -------------------------------------------------------------- apply
 
@@ -155,7 +156,8 @@ class HallState:
                 self.targeted.setdefault(t.target_window, []), (-t.rank, t.order_key, t.id)
             )
         else:
-            bisect.insort(self.waiting.setdefault((t.item, t.rank), []), (t.order_key, t.id))
+            queues = self.waiting.setdefault(t.item, {})
+            bisect.insort(queues.setdefault(t.rank, []), (t.order_key, t.id))
         key = (t.prefix, t.rank)
         self.waiting_per_prefix[key] = self.waiting_per_prefix.get(key, 0) + 1
         self.dirty.add("queues")
@@ -165,7 +167,7 @@ class HallState:
             queue: list[Any] = self.targeted.get(t.target_window, [])
             entry: tuple[Any, ...] = (-t.rank, t.order_key, t.id)
         else:
-            queue = self.waiting.get((t.item, t.rank), [])
+            queue = self.waiting.get(t.item, {}).get(t.rank, [])
             entry = (t.order_key, t.id)
         index = bisect.bisect_left(queue, entry)
         if index < len(queue) and queue[index] == entry:
