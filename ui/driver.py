@@ -1,0 +1,338 @@
+"""Drive a running hall app from a test: tap widgets, type, read texts, take screenshots.
+
+The app runs in its own process (Kivy allows one window per process and a window
+must never be closed in a test), under Xvfb. :class:`AppDriver` (test side) listens
+on a loopback port, starts the app with ``HALL_UI_DRIVER=host:port``, and the app's
+:class:`DriverConnection` connects back. Each request is one JSON line; the app
+carries it out on its main thread and answers with one JSON line.
+
+Taps are real touches: a :class:`kivy.tests.common.UnitTestTouch` goes through
+Kivy's input path (post-processing, the window, every widget's ``on_touch_*``)
+at the centre of the widget found by its kv ``id`` or its text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class DriverError(RuntimeError):
+    """The app could not do what the test asked (widget not found, app died, timeout)."""
+
+
+# ------------------------------------------------------------------ app side
+
+
+def _walk(widget: Any) -> Iterator[Any]:
+    yield widget
+    for child in list(getattr(widget, "children", ())):
+        yield from _walk(child)
+
+
+def live_widgets() -> list[Any]:
+    """Every widget on screen now (the current screen of a ScreenManager, open popups)."""
+    from kivy.core.window import Window
+
+    out: list[Any] = []
+    for top in list(Window.children):
+        out.extend(_walk(top))
+    return out
+
+
+def widget_ids() -> dict[str, Any]:
+    """kv ``id`` -> widget, for widgets on screen now."""
+    live = live_widgets()
+    present = {id(w) for w in live}
+    found: dict[str, Any] = {}
+    for w in live:
+        for name, ref in getattr(w, "ids", {}).items():
+            try:
+                target = ref.__self__  # ids hold weak proxies
+            except (AttributeError, ReferenceError):
+                continue
+            if id(target) in present:
+                found.setdefault(name, target)
+    return found
+
+
+def _visible(w: Any) -> bool:
+    return getattr(w, "opacity", 1) > 0 and w.width > 0 and w.height > 0
+
+
+def find_widget(target: str, index: int = 0) -> Any:
+    """A widget by kv id, or by its exact text with ``text:`` prefix."""
+    if target.startswith("text:"):
+        text = target[5:]
+        hits = [
+            w
+            for w in live_widgets()
+            if getattr(w, "text", None) == text and _visible(w) and hasattr(w, "on_touch_down")
+        ]
+        # prefer buttons over the labels inside them
+        hits.sort(key=lambda w: 0 if hasattr(w, "trigger_action") else 1)
+        if len(hits) <= index:
+            raise DriverError(f"no widget with text {text!r}")
+        return hits[index]
+    ids = widget_ids()
+    if target not in ids:
+        raise DriverError(f"no widget with id {target!r} on screen; ids: {sorted(ids)}")
+    return ids[target]
+
+
+def tap_widget(widget: Any) -> None:
+    """Touch down and up at the widget's centre through Kivy's input path."""
+    from kivy.tests.common import UnitTestTouch
+
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+
+
+def type_keys(text: str, enter: bool = True) -> None:
+    """Type ``text`` as a keyboard (or keyboard-wedge scanner) would, then Enter."""
+    from kivy.core.window import Window
+
+    for ch in text:
+        Window.dispatch("on_key_down", ord(ch.lower()), 0, ch, [])
+        Window.dispatch("on_textinput", ch)
+        Window.dispatch("on_key_up", ord(ch.lower()), 0)
+    if enter:
+        Window.dispatch("on_key_down", 13, 40, None, [])
+        Window.dispatch("on_key_up", 13, 40)
+
+
+def describe(w: Any) -> dict[str, Any]:
+    x, y = w.to_window(w.x, w.y)
+    return {
+        "type": type(w).__name__,
+        "text": getattr(w, "text", None),
+        "disabled": bool(getattr(w, "disabled", False)),
+        "pos": [x, y],
+        "size": [w.width, w.height],
+        "font_size": getattr(w, "font_size", None),
+        "texture_size": list(getattr(w, "texture_size", []) or []),
+        "text_size": list(getattr(w, "text_size", []) or []),
+    }
+
+
+class DriverConnection:
+    """The app's end: executes the test's requests on the main thread."""
+
+    def __init__(self, app: Any, host: str, port: int):
+        self.app = app
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.sock.settimeout(None)
+        self.ops: dict[str, Callable[..., Any]] = {
+            "ping": lambda: "pong",
+            "tap": self._tap,
+            "find": lambda target, index=0: describe(find_widget(target, index)),
+            "ids": lambda: sorted(widget_ids()),
+            "texts": lambda: [
+                w.text for w in live_widgets() if isinstance(getattr(w, "text", None), str)
+            ],
+            "labels": lambda: [
+                describe(w)
+                for w in live_widgets()
+                if isinstance(getattr(w, "text", None), str) and w.text and _visible(w)
+            ],
+            "type": type_keys,
+            "state": lambda: self.app.driver_state(),
+            "call": lambda name, *args: getattr(self.app, f"driver_{name}")(*args),
+            "window": self._window,
+        }
+
+    def start(self) -> None:
+        threading.Thread(target=self._serve, name="ui-driver", daemon=True).start()
+
+    def _tap(self, target: str, index: int = 0) -> dict[str, Any]:
+        w = find_widget(target, index)
+        if getattr(w, "disabled", False):
+            raise DriverError(f"{target} is disabled")
+        info = describe(w)
+        tap_widget(w)
+        return info
+
+    def _window(self) -> dict[str, Any]:
+        from kivy.core.window import Window
+
+        return {"size": list(Window.size), "dpi": Window.dpi}
+
+    def _serve(self) -> None:
+        from ui.bridge import call_on_main
+
+        reader = self.sock.makefile("r", encoding="utf-8")
+        for line in reader:
+            request = json.loads(line)
+            fut: Future[Any] = Future()
+
+            def run(req: dict[str, Any] = request, fut: Future[Any] = fut) -> None:
+                try:
+                    if req["op"] == "screenshot":
+                        inner = self.app.screenshot(req["args"][0])
+                        inner.add_done_callback(
+                            lambda f: (
+                                fut.set_exception(f.exception())
+                                if f.exception()
+                                else fut.set_result(str(f.result()))
+                            )
+                        )
+                        return
+                    fut.set_result(self.ops[req["op"]](*req.get("args", [])))
+                except Exception as exc:
+                    fut.set_exception(exc)
+
+            call_on_main(run)
+            try:
+                answer = {"ok": True, "result": fut.result(30)}
+            except Exception as exc:
+                answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            data = json.dumps(answer, ensure_ascii=False, default=str) + "\n"
+            self.sock.sendall(data.encode())
+
+
+# ----------------------------------------------------------------- test side
+
+
+class AppDriver:
+    """Start an app process under a display and drive it.
+
+    ``argv`` is the command that runs the app (e.g. ``[sys.executable, "-m",
+    "kiosk.app", ...]``); ``display`` the X display (Xvfb) it opens its window on.
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        display: str | None,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        start_timeout: float = 30.0,
+    ):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(1)
+        self.server.settimeout(start_timeout)
+        child_env = {**os.environ, **(env or {})}
+        child_env["HALL_UI_DRIVER"] = f"127.0.0.1:{self.server.getsockname()[1]}"
+        child_env.setdefault("KIVY_NO_ARGS", "1")
+        if display:
+            child_env["DISPLAY"] = display
+        self.log_path = log_path
+        out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(list(argv), env=child_env, stdout=out, stderr=out)
+        try:
+            self.conn, _ = self.server.accept()
+        except TimeoutError:
+            self.stop()
+            raise DriverError(
+                f"app did not connect in {start_timeout}s; {self.log_tail()}"
+            ) from None
+        self.connected_after_s = time.monotonic() - self.started
+        self.conn.settimeout(60)
+        self.reader = self.conn.makefile("r", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def log_tail(self, n: int = 3000) -> str:
+        if self.log_path and self.log_path.exists():
+            return self.log_path.read_text(errors="replace")[-n:]
+        return ""
+
+    def request(self, op: str, *args: Any) -> Any:
+        with self._lock:
+            try:
+                self.conn.sendall((json.dumps({"op": op, "args": list(args)}) + "\n").encode())
+                line = self.reader.readline()
+            except OSError as exc:
+                raise DriverError(f"{op}: connection lost: {exc}; {self.log_tail()}") from exc
+        if not line:
+            raise DriverError(f"{op}: the app closed the connection; {self.log_tail()}")
+        answer = json.loads(line)
+        if not answer["ok"]:
+            raise DriverError(f"{op}{list(args)}: {answer['error']}")
+        return answer["result"]
+
+    # conveniences
+    def tap(self, target: str, index: int = 0) -> dict[str, Any]:
+        return self.request("tap", target, index)
+
+    def find(self, target: str, index: int = 0) -> dict[str, Any]:
+        return self.request("find", target, index)
+
+    def ids(self) -> list[str]:
+        return self.request("ids")
+
+    def texts(self) -> list[str]:
+        return self.request("texts")
+
+    def labels(self) -> list[dict[str, Any]]:
+        return self.request("labels")
+
+    def type(self, text: str, enter: bool = True) -> None:
+        self.request("type", text, enter)
+
+    def state(self) -> dict[str, Any]:
+        return self.request("state")
+
+    def call(self, name: str, *args: Any) -> Any:
+        return self.request("call", name, *args)
+
+    def screenshot(self, path: str | Path) -> Path:
+        return Path(self.request("screenshot", str(path)))
+
+    def wait_for(
+        self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10.0, what: str = ""
+    ) -> dict[str, Any]:
+        """Poll :meth:`state` until ``pred(state)`` holds; raise with the last state."""
+        deadline = time.monotonic() + timeout
+        state = self.state()
+        while not pred(state):
+            if time.monotonic() > deadline:
+                raise DriverError(f"timed out waiting for {what or pred}: last state {state}")
+            time.sleep(0.05)
+            state = self.state()
+        return state
+
+    def wait_for_id(self, target: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.find(target)
+            except DriverError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with contextlib.suppress(OSError):
+            self.server.close()
+        if getattr(self, "conn", None) is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    """argv that runs ``python -m module args...`` with this interpreter."""
+    return [sys.executable, "-m", module, *args]

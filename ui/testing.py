@@ -1,0 +1,109 @@
+"""pytest fixtures for GUI tests: an Xvfb display and hall apps driven through it.
+
+Use from a ``conftest.py``::
+
+    from ui.testing import gui_display, launch_app  # noqa: F401  (fixtures)
+
+    def test_home(launch_app):
+        app = launch_app(python_module("kiosk.app", "--config", "config"))
+        app.tap("lang_en")
+        assert app.state()["lang"] == "en"
+
+Each app runs in its own process (one Kivy window per process, never closed in a
+test) on one Xvfb server shared by the session. Without ``Xvfb`` on the PATH the
+GUI tests are skipped with the reason; set ``HALL_UI_DISPLAY=:0`` to watch them
+on a real screen instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ui.driver import AppDriver
+
+SCREEN = "1280x800x24"
+
+
+class Xvfb:
+    """An X virtual framebuffer on a display number it picks itself."""
+
+    def __init__(self, screen: str = SCREEN):
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            [
+                "Xvfb",
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                screen,
+                "-nolisten",
+                "tcp",
+                "+extension",
+                "GLX",
+                "-ac",
+            ],
+            pass_fds=(write_fd,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            self.stop()
+            raise RuntimeError("Xvfb did not start")
+        self.display = f":{number}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def gui_display() -> Iterator[str]:
+    """The X display GUI tests open their windows on (a session-wide Xvfb)."""
+    chosen = os.environ.get("HALL_UI_DISPLAY")
+    if chosen:
+        yield chosen
+        return
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    server = Xvfb()
+    try:
+        yield server.display
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def launch_app(gui_display: str, tmp_path: Path) -> Iterator[Callable[..., AppDriver]]:
+    """Factory: ``launch_app(argv, env=None)`` starts an app and returns its driver;
+    every app started is stopped at the end of the test. The app's log is kept in
+    ``tmp_path/app-N.log`` and quoted in driver errors."""
+    started: list[AppDriver] = []
+
+    def launch(argv: Sequence[str], env: dict[str, str] | None = None, **kw: Any) -> AppDriver:
+        log_path = tmp_path / f"app-{len(started) + 1}.log"
+        child_env = {"KIVY_HOME": str(tmp_path / "kivy-home"), **(env or {})}
+        driver = AppDriver(argv, gui_display, env=child_env, log_path=log_path, **kw)
+        started.append(driver)
+        return driver
+
+    try:
+        yield launch
+    finally:
+        for driver in started:
+            driver.stop()
