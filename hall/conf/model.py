@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hall.calendar import DayUnit
+
 LANGUAGES = ("zh-Hant", "zh-Hans", "en")
 
 CLIENT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
@@ -237,6 +239,8 @@ class ServiceItem(Strict):
     case_kind: CaseKind
     legal_days: int = Field(ge=1, le=365)
     promised_days: int = Field(ge=0, le=365)
+    days_unit: DayUnit = DayUnit.WORKING
+    """legal_days and promised_days count working days (工作日) unless ``calendar``."""
     service_minutes: float = Field(gt=0, le=240)
     basis: Text
     materials: list[Text] = Field(min_length=1)
