@@ -6,7 +6,8 @@ Pure domain code (no I/O), shared by the scanners, the kiosk and the queue servi
   are the birth date, which must exist and not lie in the future. Legacy 15-digit numbers
   (``yyMMdd`` birth date, no check character, all born 19xx) are upgraded to 18 digits.
 - Case number: hall code + receipt date ``YYYYMMDD`` + 4-digit daily serial + MOD 11-2
-  check character over those 12 digits, e.g. ``GY202607168439X``.
+  check character over those 12 digits, e.g. ``GY202607168439X``. :class:`CaseNumbers` issues
+  them with the hall code of the config (``CaseNumbers.from_config(config).next(day)``).
 
 Rejections carry a message key of the ``scan`` locale domain (``hall/locales/*/scan.toml``).
 """
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 Kind = Literal["id", "case", "bad-id", "other"]
 
@@ -200,6 +201,53 @@ def make_case_number(day: date, serial: int, hall_code: str = DEFAULT_HALL_CODE)
     if not 1 <= serial <= 9999:
         raise ValueError(f"serial must be 1..9999, got {serial}")
     return CaseNumber(hall_code, day, serial).text
+
+
+class HasHallCode(Protocol):
+    """Anything that knows its hall's code, e.g. :class:`hall.conf.HallConfig`."""
+
+    @property
+    def code(self) -> str: ...
+
+
+class CaseNumbers:
+    """Issues the case numbers of one hall: its code (from the config) + day + daily serial.
+
+    The serial restarts at 0001 every receipt day. A writer that restarts feeds the numbers it
+    already issued back with :meth:`observe` (replaying its log) so no number is issued twice.
+    Not thread-safe: one writer owns one generator.
+    """
+
+    def __init__(self, hall_code: str) -> None:
+        if not re.fullmatch(r"[A-Z]{2}", hall_code):
+            raise ValueError(f"hall code must be two capital letters, got {hall_code!r}")
+        self.hall_code = hall_code
+        self._last: dict[date, int] = {}
+
+    @classmethod
+    def from_config(cls, config: HasHallCode) -> CaseNumbers:
+        """The generator of the configured hall (``[hall] code`` in ``hall.toml``)."""
+        return cls(config.code)
+
+    def last_serial(self, day: date) -> int:
+        return self._last.get(day, 0)
+
+    def observe(self, number: str | CaseNumber) -> None:
+        """Note a number issued earlier (e.g. found in the log) so the serial goes past it."""
+        case = number if isinstance(number, CaseNumber) else None
+        if case is None:
+            case = parse_case_number(str(number), self.hall_code, today=date.max)
+        if case.hall != self.hall_code:
+            raise ValueError(f"case number {case} belongs to hall {case.hall}")
+        self._last[case.day] = max(self._last.get(case.day, 0), case.serial)
+
+    def next(self, day: date) -> CaseNumber:
+        """The next case number of receipt day ``day``; more than 9999 a day is refused."""
+        serial = self._last.get(day, 0) + 1
+        if serial > 9999:
+            raise ValueError(f"all 9999 case numbers of {day.isoformat()} are used")
+        self._last[day] = serial
+        return CaseNumber(self.hall_code, day, serial)
 
 
 def _hall_codes(hall_code: str | Iterable[str]) -> frozenset[str]:
