@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 COMMAND_MODULES = (
     "hall.conf.cli",
+    "hall.conf.staff_cli",
     "hall.protocol_cli",
     "broker.cli",
+    "runner.cli",
     "kiosk.cli",
     "devices.cli",
     "bench.cli",
