@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "kiosk.cli",
     "devices.cli",
     "bench.cli",
+    "cases.cli",
+    "reports.cli",
 )
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from hall.calendar import CalendarFile, WorkCalendar
 from hall.conf.model import (
     Client,
     ClientsFile,
@@ -37,6 +38,7 @@ FILES: dict[str, type[BaseModel]] = {
     "windows.toml": WindowsFile,
     "items.toml": ItemsFile,
     "clients.toml": ClientsFile,
+    "calendar.toml": CalendarFile,
 }
 
 M = TypeVar("M", bound=BaseModel)
@@ -108,6 +110,7 @@ class HallConfig:
     windows: tuple[Window, ...]
     items: tuple[ServiceItem, ...]
     clients: tuple[Client, ...]
+    calendar_file: CalendarFile
 
     @property
     def code(self) -> str:
@@ -121,6 +124,11 @@ class HallConfig:
     def topic_root(self) -> str:
         """Versioned MQTT topic root of this hall, e.g. ``hall/GY/v1``."""
         return f"hall/{self.code}/v1"
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """Working days of the hall (``calendar.toml``): deadlines, attendance, reports."""
+        return self.calendar_file.calendar()
 
     @cached_property
     def item_by_code(self) -> dict[str, ServiceItem]:
@@ -248,6 +256,7 @@ class HallConfig:
                     f"exactly one 'service' client is needed, found {len(services)}",
                 )
             )
+        issues += [ConfigIssue("calendar.toml", k, m) for k, m in self.calendar_file.problems()]
         return issues
 
     @property
@@ -279,6 +288,7 @@ def load_config(directory: str | Path = "config") -> HallConfig:
         windows=tuple(loaded["windows.toml"].window),  # type: ignore[union-attr]
         items=tuple(loaded["items.toml"].item),  # type: ignore[union-attr]
         clients=tuple(loaded["clients.toml"].client),  # type: ignore[union-attr]
+        calendar_file=loaded["calendar.toml"],  # type: ignore[arg-type]
     )
     problems = config.cross_check()
     if problems:
