@@ -21,10 +21,19 @@ class Line:
     bold: bool = False
     width: int = 1
     height: int = 1
+    proportional: bool = False
+    """Draw with the proportional font as a raster image (Latin text: the printer's own
+    font is monospaced and cramps it)."""
+    indent: int = 0
+    """Columns of left margin on every wrapped line."""
+    hang: int = 0
+    """Further columns of indent on continuation lines (under a list item's text)."""
 
     def __post_init__(self) -> None:
         if not (1 <= self.width <= 8 and 1 <= self.height <= 8):
             raise ValueError("text size multipliers must be 1..8")
+        if not (0 <= self.indent <= 8 and 0 <= self.hang <= 8):
+            raise ValueError("indent and hang are 0..8 columns")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Literal
 
@@ -68,22 +69,60 @@ def render_lines(
     bold: bool = False,
     width_scale: int = 1,
     height_scale: int = 1,
+    margins: list[int] | None = None,
 ) -> Image.Image:
-    """A 1-bit image ``paper_dots`` wide holding ``lines`` (black = ink)."""
+    """A 1-bit image ``paper_dots`` wide holding ``lines`` (black = ink); ``margins`` gives
+    each left-aligned line's left margin in dots."""
     pitch = LINE_DOTS * height_scale + LINE_GAP
     canvas = Image.new("L", (paper_dots, pitch * max(1, len(lines))), 255)
     top = LINE_GAP // 2
-    for text in lines:
-        top += LINE_GAP + draw_line(
-            canvas,
-            text,
-            top,
-            align=align,
-            bold=bold,
-            width_scale=width_scale,
-            height_scale=height_scale,
-        )
+    for index, text in enumerate(lines):
+        margin = margins[index] if margins and index < len(margins) else 0
+        line = text_image(text, bold=bold, width_scale=width_scale, height_scale=height_scale)
+        left = margin if align == "left" else _left(paper_dots, line.width, align)
+        canvas.paste(0, (left, top), mask=line)
+        top += LINE_GAP + line.height
     return canvas.point(lambda value: 0 if value < INK_THRESHOLD else 255).convert("1")
+
+
+def wrap_dots(
+    text: str,
+    first_dots: int,
+    rest_dots: int,
+    *,
+    bold: bool = False,
+    width_scale: int = 1,
+    height_scale: int = 1,
+) -> list[str]:
+    """Wrap ``text`` at spaces (Han text between characters) so each line's drawn width
+    fits: ``first_dots`` for the first line, ``rest_dots`` after."""
+
+    def width(chunk: str) -> int:
+        return text_image(
+            chunk, bold=bold, width_scale=width_scale, height_scale=height_scale
+        ).width
+
+    tokens = re.findall(r"[!-~\u00a0-\u024f]+|\s+|.", text)
+    lines: list[str] = []
+    current = ""
+    for token in tokens:
+        limit = first_dots if not lines else rest_dots
+        candidate = current + token
+        if width(candidate.rstrip()) <= limit or not current.strip():
+            current = candidate if current or not token.isspace() else ""
+            while width(current) > limit and len(current) > 1:  # one word wider than paper
+                cut = len(current) - 1
+                while cut > 1 and width(current[:cut]) > limit:
+                    cut -= 1
+                lines.append(current[:cut])
+                current = current[cut:]
+                limit = rest_dots
+            continue
+        lines.append(current.rstrip())
+        current = "" if token.isspace() else token
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines
 
 
 def _left(paper_dots: int, width: int, align: Align) -> int:

@@ -61,7 +61,18 @@ def _style(printer: Escpos, line: Line) -> None:
 
 def _line(line: Line, printer: Escpos, profile: PrinterProfile) -> None:
     _style(printer, line)
-    for text in wrap(line.text, max(2, profile.columns // line.width)):
+    if line.proportional:
+        _proportional_line(line, printer, profile)
+        return
+    columns = max(2, profile.columns // line.width)
+    first, rest = line.indent, line.indent + line.hang
+    wrapped = wrap(line.text, max(2, columns - rest))
+    if first != rest and wrapped:  # the first line may use the hanging columns
+        head = wrap(line.text, max(2, columns - first))[0]
+        wrapped = [head, *wrap(line.text[len(head) :].lstrip(), max(2, columns - rest))]
+        wrapped = [w for w in wrapped if w] or [head]
+    for index, text in enumerate(wrapped):
+        text = " " * (first if index == 0 else rest) + text
         encoded = encode_native(text, profile)
         if encoded is not None:
             printer._raw(encoded + LF)
@@ -75,6 +86,30 @@ def _line(line: Line, printer: Escpos, profile: PrinterProfile) -> None:
             height_scale=line.height,
         )
         send_image(printer, image, profile)
+
+
+def _proportional_line(line: Line, printer: Escpos, profile: PrinterProfile) -> None:
+    """Wrap by the proportional font's real widths and send the lines as one raster image."""
+    margin = line.indent * raster.LINE_DOTS // 2
+    hang = line.hang * raster.LINE_DOTS // 2
+    lines = raster.wrap_dots(
+        line.text,
+        profile.paper_dots - margin,
+        profile.paper_dots - margin - hang,
+        bold=line.bold,
+        width_scale=line.width,
+        height_scale=line.height,
+    )
+    image = raster.render_lines(
+        lines,
+        profile.paper_dots,
+        align=line.align,
+        bold=line.bold,
+        width_scale=line.width,
+        height_scale=line.height,
+        margins=[margin] + [margin + hang] * (len(lines) - 1),
+    )
+    send_image(printer, image, profile)
 
 
 def send_image(printer: Escpos, image: Image.Image, profile: PrinterProfile) -> None:

@@ -10,21 +10,23 @@ SAMPLE_ISSUED_AT = datetime(2026, 11, 27, 9, 41)
 
 _TEXT = {
     "zh-Hant": {
+        "priority": "老年人／殘疾人",
         "hall": "高邑縣政務服務中心",
         "service": "個體工商戶設立登記",
-        "windows": ["12號視窗（工商局）", "13號視窗"],
+        "windows": ["12號窗口（工商局）", "13號窗口"],
         "materials": [
             "個體工商戶開業登記申請書",
             "經營者身分證明（原件及影本）",
             "經營場所使用證明〔租賃合約或產權證明〕",
         ],
         "unit": "工商局",
-        "window": "12號視窗",
+        "window": "12號窗口",
         "applicant": "王○明",
         "missing": ["經營場所產權證明影本", "負責人近期一吋照片兩張"],
         "reason": "經營場所位於規劃禁止經營區域，不符合登記條件",
     },
     "zh-Hans": {
+        "priority": "老年人／残疾人",
         "hall": "高邑县政务服务中心",
         "service": "个体工商户设立登记",
         "windows": ["12号窗口（工商局）", "13号窗口"],
@@ -40,6 +42,7 @@ _TEXT = {
         "reason": "经营场所位于规划禁止经营区域，不符合登记条件",
     },
     "en": {
+        "priority": "Elderly / disabled",
         "hall": "Gaoyi County Government Affairs Service Center",
         "service": "Sole proprietorship registration",
         "windows": ["Window 12 (Industry & Commerce)", "Window 13"],
@@ -72,6 +75,7 @@ def sample_ticket(lang: str = "zh-Hant", *, with_materials: bool = True) -> Tick
         id_masked="1301**********1209",
         reference="GY-20261127-A012",
         materials=text["materials"] if with_materials else None,
+        priority_name=text["priority"],
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from devices.printer.ops import Barcode128, Cut, Feed, Line, Op, QRCode, Rule
+from devices.printer.text import display_width
 from hall.conf.model import CaseKind
 from hall.i18n import LANGUAGES, t
 
@@ -56,6 +57,8 @@ class TicketSlip:
     id_masked: str | None = None
     materials: list[str] | None = None
     """The item's required materials (一次性告知), printed when given."""
+    priority_name: str | None = None
+    """The priority class (e.g. 老年人／殘疾人), printed when the ticket is not a normal one."""
 
     def __post_init__(self) -> None:
         _check_language(self.language)
@@ -127,51 +130,104 @@ def format_datetime(moment: datetime, lang: str) -> str:
     )
 
 
-def _numbered(items: list[str], lang: str) -> list[Op]:
+def _numbered(items: list[str], lang: str, proportional: bool = False) -> list[Op]:
+    """A numbered list with a left margin; wrapped lines hang under the item's text."""
     return [
-        Line(t("printer.format.list_item", lang, index=index, text=text))
+        Line(
+            t("printer.format.list_item", lang, index=index, text=text),
+            indent=1,
+            hang=len(str(index)) + 2,
+            proportional=proportional,
+        )
         for index, text in enumerate(items, start=1)
     ]
 
 
-def ticket_ops(slip: TicketSlip) -> list[Op]:
-    """The queue ticket's layout."""
+NARROWEST_COLUMNS = 32
+"""Font A columns of a 58 mm printer: a window list that fits goes on one line."""
+
+
+def _window_lines(slip: TicketSlip, latin: bool) -> list[Op]:
+    """The windows on one line when they fit the narrowest paper, else one per line:
+    a line never breaks inside a window's name."""
     lang = slip.language
-    windows = t("printer.format.list_separator", lang).join(slip.window_names)
+    separator = t("printer.format.list_separator", lang)
+    joined = t("printer.ticket.windows", lang, windows=separator.join(slip.window_names))
+    if display_width(joined) <= NARROWEST_COLUMNS or len(slip.window_names) == 1:
+        return [Line(joined, align="center", proportional=latin)]
+    ops: list[Op] = [Line(t("printer.ticket.windows_title", lang), proportional=latin)]
+    ops += [Line(name, indent=2, proportional=latin) for name in slip.window_names]
+    return ops
+
+
+def ticket_ops(slip: TicketSlip) -> list[Op]:
+    """The queue ticket's layout. Latin text (the English slip) is drawn with the
+    proportional font: the printer's own font is monospaced and cramps it."""
+    lang = slip.language
+    latin = lang == "en"
     ops: list[Op] = [
-        Line(slip.hall_name, align="center", bold=True),
-        Line(t("printer.ticket.title", lang), align="center"),
+        Line(slip.hall_name, align="center", bold=True, proportional=latin),
+        Line(t("printer.ticket.title", lang), align="center", proportional=latin),
         Rule(),
-        Line(t("printer.ticket.your_number", lang), align="center"),
+        Line(t("printer.ticket.your_number", lang), align="center", proportional=latin),
         Line(slip.ticket_number, align="center", bold=True, width=4, height=4),
+    ]
+    if slip.priority_name:
+        ops.append(
+            Line(
+                t("printer.ticket.priority", lang, name=slip.priority_name),
+                align="center",
+                bold=True,
+                width=1 if latin else 2,
+                height=1 if latin else 2,
+                proportional=latin,
+            )
+        )
+    ops.append(
+        # Chinese titles are drawn double height; a Latin title at double height is squeezed
+        # (half as wide as tall), so it is drawn bold at its natural proportions instead.
         Line(
             t("printer.ticket.service", lang, name=slip.service_name),
             align="center",
             bold=True,
-            height=2,
-        ),
-        Line(t("printer.ticket.windows", lang, windows=windows), align="center"),
-    ]
+            height=1 if latin else 2,
+            proportional=latin,
+        )
+    )
+    ops += _window_lines(slip, latin)
     if slip.people_ahead:
-        ops.append(Line(t("printer.ticket.ahead", lang, count=slip.people_ahead), align="center"))
         ops.append(
-            Line(t("printer.ticket.wait", lang, minutes=slip.est_wait_minutes), align="center")
+            Line(
+                t("printer.ticket.ahead", lang, count=slip.people_ahead),
+                align="center",
+                proportional=latin,
+            )
+        )
+        ops.append(
+            Line(
+                t("printer.ticket.wait", lang, minutes=slip.est_wait_minutes),
+                align="center",
+                proportional=latin,
+            )
         )
     else:
-        ops.append(Line(t("printer.ticket.ahead_none", lang), align="center"))
+        ops.append(Line(t("printer.ticket.ahead_none", lang), align="center", proportional=latin))
     ops.append(Rule())
     if slip.materials:
-        ops.append(Line(t("printer.ticket.materials_title", lang), bold=True))
-        ops.extend(_numbered(slip.materials, lang))
+        ops.append(Line(t("printer.ticket.materials_title", lang), bold=True, proportional=latin))
+        ops.extend(_numbered(slip.materials, lang, latin))
         ops.append(Rule())
     if slip.id_masked:
-        ops.append(Line(t("printer.ticket.id", lang, id=slip.id_masked)))
+        ops.append(Line(t("printer.ticket.id", lang, id=slip.id_masked), proportional=latin))
     ops += [
-        Line(t("printer.ticket.issued", lang, time=format_datetime(slip.issued_at, lang))),
+        Line(
+            t("printer.ticket.issued", lang, time=format_datetime(slip.issued_at, lang)),
+            proportional=latin,
+        ),
         QRCode(slip.reference),
         Line(t("printer.ticket.reference", lang, reference=slip.reference), align="center"),
-        Line(t("printer.ticket.scan", lang), align="center"),
-        Line(t("printer.ticket.footer", lang), align="center"),
+        Line(t("printer.ticket.scan", lang), align="center", proportional=latin),
+        Line(t("printer.ticket.footer", lang), align="center", proportional=latin),
         Cut(),
     ]
     return ops

@@ -91,5 +91,7 @@ def test_tcp_simulator_serves_two_clients_and_renders_png(simulator: PrinterSimu
             client.sendall(data)
     receipts = simulator.wait_for_receipts(2, timeout=5)
     assert receipts[0].lines == receipts[1].lines
-    assert "Your number" in receipts[0].lines
+    # English text is drawn with the proportional font (raster); the reference stays text
+    assert "Reference: GY-20261127-A012" in receipts[0].lines
+    assert sum(isinstance(e, RasterImage) for e in receipts[0].elements) >= 5
     assert [p.name for p in simulator.png_paths] == ["receipt-0001.png", "receipt-0002.png"]

@@ -26,7 +26,10 @@ def test_ticket_shows_everything_the_applicant_needs() -> None:
     big = next(op for op in ops if isinstance(op, Line) and op.text == "A012")
     assert big.width >= 3 and big.height >= 3
     assert "辦理事項：個體工商戶設立登記" in lines
-    assert "辦理視窗：12號視窗（工商局）、13號視窗" in lines
+    assert "優先：老年人／殘疾人" in lines
+    # the window list does not fit 58 mm paper on one line: one whole name per line
+    at = lines.index("辦理窗口：")
+    assert lines[at + 1 : at + 3] == ["12號窗口（工商局）", "13號窗口"]
     assert "前面還有 4 人等候" in lines
     assert "預計等候約 18 分鐘" in lines
     assert "取號時間：2026年11月27日 09:41" in lines
@@ -61,7 +64,7 @@ def test_promised_notice_prints_three_labelled_copies() -> None:
     assert sum(isinstance(op, Cut) for op in ops) == 3
     lines = texts(ops)
     assert lines.count("承諾件通知書") == 3
-    assert "第 1 聯（共 3 聯）：視窗存根" in lines
+    assert "第 1 聯（共 3 聯）：窗口存根" in lines
     assert "第 3 聯（共 3 聯）：業務科存查" in lines
     assert "承諾辦結日期：2026年12月4日" in lines
     assert [op.data for op in ops if isinstance(op, Barcode128)] == ["GY202611270012X"] * 3
@@ -89,7 +92,7 @@ def test_notice_rules() -> None:
         case_number="GY202611270012X",
         item_name="x",
         unit="工商局",
-        window="12號視窗",
+        window="12號窗口",
         received_on=date(2026, 11, 27),
         issued_at=SAMPLE_ISSUED_AT,
     )
@@ -118,3 +121,23 @@ def test_unknown_language_is_refused() -> None:
             issued_at=SAMPLE_ISSUED_AT,
             reference="R",
         )
+
+
+def test_short_window_list_stays_on_one_line_and_normal_ticket_has_no_priority() -> None:
+    slip = replace(
+        sample_ticket("zh-Hans"), window_names=["1号窗口", "4号窗口"], priority_name=None
+    )
+    lines = texts(ticket_ops(slip))
+    assert "办理窗口：1号窗口、4号窗口" in lines
+    assert not any(line.startswith("优先") for line in lines)
+
+
+def test_english_slip_is_proportional_with_a_margin_for_materials() -> None:
+    ops = [op for op in ticket_ops(sample_ticket("en")) if isinstance(op, Line)]
+    title = next(op for op in ops if op.text.startswith("Service: "))
+    assert title.proportional and title.width == title.height  # not squeezed
+    material = next(op for op in ops if op.text.startswith("1. "))
+    assert material.proportional and material.indent >= 1 and material.hang == 3
+    assert next(op for op in ops if op.text == "A012").width == 4
+    chinese = [op for op in ticket_ops(sample_ticket("zh-Hant")) if isinstance(op, Line)]
+    assert not any(op.proportional for op in chinese)
