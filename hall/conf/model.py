@@ -153,6 +153,8 @@ class QueueRules(Strict):
     """A normal ticket waiting this long is called before priority tickets."""
     default_service_minutes: float = Field(default=8.0, gt=0, le=240)
     board_recent_calls: int = Field(default=8, ge=1, le=50)
+    real_name_daily_limit: int = Field(default=3, ge=1, le=50)
+    """實名取號: tickets one person may take per day for items marked ``real_name``."""
 
 
 class PriorityClass(Strict):
@@ -245,6 +247,8 @@ class ServiceItem(Strict):
     basis: Text
     materials: list[Text] = Field(min_length=1)
     fees: list[Fee] = []
+    real_name: bool = False
+    """實名取號: the kiosk asks for the ID scan first; the service limits tickets per person."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
