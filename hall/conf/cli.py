@@ -54,4 +54,7 @@ def _check(args: argparse.Namespace) -> int:
     print(f"  ticket prefixes: {' '.join(summary['prefixes'])}")
     roles = ", ".join(f"{r} {n}" for r, n in sorted(summary["clients_per_role"].items()))
     print(f"  clients: {roles}")
+    if config.roster is not None:
+        people = ", ".join(f"{r} {n}" for r, n in config.roster.summary().items() if r != "staff")
+        print(f"  staff: {len(config.roster.staff)} ({people})")
     return 0

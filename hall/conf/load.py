@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from hall.calendar import CalendarFile, WorkCalendar
+from hall.conf import roster as _roster
 from hall.conf.model import (
     Client,
     ClientsFile,
@@ -111,6 +112,8 @@ class HallConfig:
     items: tuple[ServiceItem, ...]
     clients: tuple[Client, ...]
     calendar_file: CalendarFile
+    roster: _roster.Roster | None = None
+    """Staff, sign-in schedule and duty rota (``staff.toml`` ...), when the hall has them."""
 
     @property
     def code(self) -> str:
@@ -291,6 +294,8 @@ def load_config(directory: str | Path = "config") -> HallConfig:
         calendar_file=loaded["calendar.toml"],  # type: ignore[arg-type]
     )
     problems = config.cross_check()
+    roster, roster_problems = _roster.load_roster(directory, config)
+    problems += roster_problems
     if problems:
         raise ConfigError(problems)
-    return config
+    return replace(config, roster=roster) if roster is not None else config

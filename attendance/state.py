@@ -1,0 +1,311 @@
+"""Attendance state, changed only by folding events in with :func:`apply`.
+
+Commands and events are plain JSON-ready records (:class:`Command`, :class:`Event`) so the
+durable writer can log and publish them as it does the queue's. Nothing is ever edited or
+removed: a manual record is corrected by a new record that points at it, a decision is a new
+event, and :func:`apply` only adds records or fills in the fields an event decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from hall.conf.duty import SessionCode
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One request: who gives it (staff id, or the station's device id), when, what."""
+
+    type: str
+    by: str
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "by": self.by,
+            "at": self.at.isoformat(),
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """One fact, with everything needed to fold it in (no config, no clock)."""
+
+    type: str
+    at: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "at": self.at, "data": self.data}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Event:
+        return cls(raw["type"], raw["at"], dict(raw["data"]))
+
+
+@dataclass
+class Punch:
+    """A sign-in on the reader. A second punch in a session is kept with ``counted`` False."""
+
+    id: str
+    staff: str
+    page: int | None
+    day: date
+    session: SessionCode | None
+    at: datetime
+    device: str
+    verified: str
+    late: bool
+    counted: bool
+
+
+@dataclass
+class Attempt:
+    """A failed press: no match, unclear, no finger, device fault."""
+
+    id: str
+    result: str
+    day: date
+    session: SessionCode | None
+    at: datetime
+    device: str
+    detail: str = ""
+
+
+@dataclass
+class ManualRecord:
+    """A sign-in entered by the duty officer; pending until the duty director decides."""
+
+    id: str
+    staff: str
+    day: date
+    session: SessionCode
+    time: time | None
+    late: bool
+    reason: str
+    note: str
+    entered_by: str
+    entered_at: datetime
+    batch: str | None = None
+    corrects: str | None = None
+    void: bool = False
+    status: str = PENDING
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+    corrected_by: str | None = None
+
+
+@dataclass
+class Leave:
+    id: str
+    staff: str
+    kind: str
+    first: date
+    first_half: str
+    last: date
+    last_half: str
+    sessions: list[tuple[date, SessionCode]]
+    days: float
+    approver: str
+    reason: str
+    stand_in: str
+    requested_by: str
+    requested_at: datetime
+    status: str = PENDING
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+
+
+@dataclass
+class DutyLog:
+    """The day's duty log (值班記錄): notes and reported absences, then the signature."""
+
+    day: date
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_by is not None
+
+
+@dataclass
+class AttendanceState:
+    punches: list[Punch] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    manual: dict[str, ManualRecord] = field(default_factory=dict)
+    leaves: dict[str, Leave] = field(default_factory=dict)
+    logs: dict[date, DutyLog] = field(default_factory=dict)
+    counted: set[tuple[str, date, SessionCode]] = field(default_factory=set)
+    """(staff, day, session) already signed in by a counted punch."""
+    serial: dict[str, int] = field(default_factory=dict)
+    """Last number used per id prefix (P punch, F attempt, M manual, L leave, B batch)."""
+    events: int = 0
+
+    def next_id(self, prefix: str, offset: int = 1) -> str:
+        return f"{prefix}{self.serial.get(prefix, 0) + offset:05d}"
+
+    def log(self, day: date) -> DutyLog:
+        return self.logs.get(day) or DutyLog(day)
+
+    def chain(self, record_id: str) -> list[ManualRecord]:
+        """The record and every correction after it, oldest first (the full trail)."""
+        first = self.manual[record_id]
+        while first.corrects is not None:
+            first = self.manual[first.corrects]
+        out = [first]
+        while out[-1].corrected_by is not None:
+            out.append(self.manual[out[-1].corrected_by])  # type: ignore[index]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dump (for tests and the console)."""
+        return {
+            "punches": [asdict(p) for p in self.punches],
+            "attempts": [asdict(a) for a in self.attempts],
+            "manual": {k: asdict(v) for k, v in self.manual.items()},
+            "leaves": {k: asdict(v) for k, v in self.leaves.items()},
+            "logs": {d.isoformat(): asdict(v) for d, v in self.logs.items()},
+        }
+
+
+def _d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _t(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _s(text: str | None) -> SessionCode | None:
+    return SessionCode(text) if text else None
+
+
+def _bump(state: AttendanceState, record_id: str) -> None:
+    prefix, number = record_id[:1], int(record_id[1:])
+    state.serial[prefix] = max(state.serial.get(prefix, 0), number)
+
+
+def apply(state: AttendanceState, event: Event) -> None:
+    """Fold one event into ``state``; the only place state changes."""
+    d = event.data
+    kind = event.type
+    state.events += 1
+    if kind == "punch.recorded":
+        punch = Punch(
+            d["id"],
+            d["staff"],
+            d.get("page"),
+            _d(d["day"]),
+            _s(d.get("session")),
+            _dt(event.at),
+            d["device"],
+            d["verified"],
+            d["late"],
+            d["counted"],
+        )
+        state.punches.append(punch)
+        if punch.counted and punch.session is not None:
+            state.counted.add((punch.staff, punch.day, punch.session))
+        _bump(state, punch.id)
+    elif kind == "attempt.failed":
+        state.attempts.append(
+            Attempt(
+                d["id"],
+                d["result"],
+                _d(d["day"]),
+                _s(d.get("session")),
+                _dt(event.at),
+                d["device"],
+                d.get("detail", ""),
+            )
+        )
+        _bump(state, d["id"])
+    elif kind in ("manual.entered", "manual.corrected"):
+        record = ManualRecord(
+            d["id"],
+            d["staff"],
+            _d(d["day"]),
+            SessionCode(d["session"]),
+            _t(d.get("time")),
+            d["late"],
+            d["reason"],
+            d.get("note", ""),
+            d["entered_by"],
+            _dt(event.at),
+            batch=d.get("batch"),
+            corrects=d.get("corrects"),
+            void=d.get("void", False),
+        )
+        state.manual[record.id] = record
+        if record.corrects is not None:
+            state.manual[record.corrects].corrected_by = record.id
+        _bump(state, record.id)
+        if record.batch:
+            _bump(state, record.batch)
+    elif kind in ("manual.approved", "manual.rejected"):
+        record = state.manual[d["id"]]
+        record.status = APPROVED if kind == "manual.approved" else REJECTED
+        record.decided_by = d["by"]
+        record.decided_at = _dt(event.at)
+        record.decision_note = d.get("note", "")
+    elif kind == "leave.requested":
+        sessions = [(_d(day), SessionCode(s)) for day, s in d["sessions"]]
+        state.leaves[d["id"]] = Leave(
+            d["id"],
+            d["staff"],
+            d["kind"],
+            _d(d["first"]),
+            d["first_half"],
+            _d(d["last"]),
+            d["last_half"],
+            sessions,
+            d["days"],
+            d["approver"],
+            d.get("reason", ""),
+            d.get("stand_in", ""),
+            d["requested_by"],
+            _dt(event.at),
+        )
+        _bump(state, d["id"])
+    elif kind in ("leave.approved", "leave.rejected"):
+        leave = state.leaves[d["id"]]
+        leave.status = APPROVED if kind == "leave.approved" else REJECTED
+        leave.decided_by = d["by"]
+        leave.decided_at = _dt(event.at)
+        leave.decision_note = d.get("note", "")
+    elif kind == "duty.noted":
+        log = state.logs.setdefault(_d(d["day"]), DutyLog(_d(d["day"])))
+        log.entries.append({"at": event.at, **d})
+    elif kind == "duty.signed":
+        log = state.logs.setdefault(_d(d["day"]), DutyLog(_d(d["day"])))
+        log.signed_by = d["by"]
+        log.signed_at = _dt(event.at)
+        log.summary = dict(d["summary"])
+    else:
+        raise ValueError(f"unknown attendance event {kind!r}")
+
+
+def replay(events: list[Event]) -> AttendanceState:
+    state = AttendanceState()
+    for event in events:
+        apply(state, event)
+    return state
