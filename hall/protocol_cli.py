@@ -37,7 +37,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _acl(args: argparse.Namespace) -> int:
-    from broker.acl import acl_file
+    from hall.acl import acl_file
     from hall.conf import load_config
 
     print(acl_file(load_config(args.config)))

@@ -1,0 +1,132 @@
+"""The machine file (what `hall up` runs here) and the plan built from it, without starting
+anything: which children, in which order, with which arguments and screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hall.conf import HallConfig
+from hall.conf.machine import DisplayMode, MachineFile, load_machine
+from hall.runtime import RuntimeDir
+from runner.display import DisplayUnavailable, plan_display
+from runner.plan import UpOptions, plan_up
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _machine(config: HallConfig, tmp_path: Path, text: str) -> tuple[MachineFile, list[str]]:
+    path = tmp_path / "machine.toml"
+    path.write_text(text, encoding="utf-8")
+    machine, issues = load_machine(config, path)
+    return machine, [str(i) for i in issues]
+
+
+def _opts(tmp_path: Path, installed: set[str], demo: bool = False) -> UpOptions:
+    return UpOptions(
+        config_dir=REPO / "config",
+        var=RuntimeDir(tmp_path / "var"),
+        broker_conf=tmp_path / "mosquitto.conf",
+        port=18830,
+        demo=demo,
+        installed=installed,
+    )
+
+
+def test_the_sample_machine_file_is_valid(sample_config: HallConfig) -> None:
+    machine, issues = load_machine(sample_config)
+    assert issues == []
+    assert [a.kind.value for a in machine.app] == ["kiosk"]
+    assert {s.kind.value for s in machine.simulator} >= {"printer", "traffic"}
+
+
+def test_without_a_machine_file_only_broker_and_service_run(
+    mini_config: HallConfig, tmp_path: Path
+) -> None:
+    machine, issues = load_machine(mini_config)  # the mini hall has no machine.toml
+    assert issues == [] and machine == MachineFile()
+    plan = plan_up(mini_config, machine, _opts(tmp_path, {"kiosk"}))
+    assert [c.name for c in plan.children] == ["mosquitto", "queue-service"]
+
+
+def test_app_clients_must_exist_with_the_right_role(
+    sample_config: HallConfig, tmp_path: Path
+) -> None:
+    _m, issues = _machine(
+        sample_config,
+        tmp_path,
+        '[[app]]\nkind = "kiosk"\nclient = "window-01"\n\n'
+        '[[app]]\nkind = "display"\nclient = "nobody"\n\n'
+        '[[app]]\nkind = "kiosk"\nclient = "kiosk-02"\nprinter = "sim"\n',
+    )
+    assert issues == [
+        "machine.toml: app[0](kiosk).client: 'window-01' is a window client; "
+        "a kiosk app needs a kiosk client",
+        "machine.toml: app[1](display).client: unknown client 'nobody'",
+        "machine.toml: app[2](kiosk).printer: 'sim' needs a printer simulator running "
+        "whenever the app runs",
+    ]
+
+
+def test_unknown_keys_and_kinds_are_errors(sample_config: HallConfig, tmp_path: Path) -> None:
+    _m, issues = _machine(
+        sample_config, tmp_path, '[machine]\ndisplay = "tv"\n\n[[simulator]]\nkind = "printr"\n'
+    )
+    assert any(i.startswith("machine.toml: machine.display:") for i in issues), issues
+    assert any(i.startswith("machine.toml: simulator[0].kind:") for i in issues), issues
+
+
+def test_plan_follows_the_machine_file(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    machine, issues = load_machine(sample_config)
+    assert issues == []
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}, demo=True))
+    names = [c.name for c in plan.children]
+    assert names == [
+        "mosquitto",
+        "queue-service",
+        "xvfb",
+        "screens",
+        "printer-sim",
+        "kiosk-kiosk-01",
+        "demo-traffic",
+    ]
+    kiosk = plan.children[names.index("kiosk-kiosk-01")]
+    assert kiosk.env["DISPLAY"] == plan.display.display  # type: ignore[union-attr]
+    assert plan.display is not None and plan.display.virtual
+    assert "--printer" in kiosk.argv and plan.printer_url in kiosk.argv
+    assert list(kiosk.argv[kiosk.argv.index("--client") + 1 :][:1]) == ["kiosk-01"]
+    service = plan.children[1]
+    assert "--ignore-hours" in service.argv  # demo implies it
+    # Not a demo: no traffic, and the service keeps opening hours.
+    plain = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}))
+    assert "demo-traffic" not in [c.name for c in plain.children]
+    assert "--ignore-hours" not in plain.children[1].argv
+
+
+def test_an_app_not_installed_yet_is_skipped_with_a_note(
+    sample_config: HallConfig, tmp_path: Path
+) -> None:
+    machine, _ = load_machine(sample_config)
+    plan = plan_up(sample_config, machine, _opts(tmp_path, set(), demo=True))
+    assert [c.name for c in plan.children] == [
+        "mosquitto",
+        "queue-service",
+        "printer-sim",
+        "demo-traffic",
+    ]
+    assert plan.display is None  # no app, no screen needed
+    assert plan.notes == ["kiosk (kiosk-01) skipped: this installation has no `hall kiosk` yet"]
+
+
+def test_display_choice() -> None:
+    assert plan_display(DisplayMode.AUTO, {"DISPLAY": ":0"}).display == ":0"
+    assert not plan_display(DisplayMode.AUTO, {"DISPLAY": ":0"}).virtual
+    virtual = plan_display(DisplayMode.AUTO, {})
+    assert virtual.virtual and virtual.number >= 90
+    assert plan_display(DisplayMode.XVFB, {"DISPLAY": ":0"}).virtual
+    with pytest.raises(DisplayUnavailable, match="DISPLAY is not set"):
+        plan_display(DisplayMode.SCREEN, {})
