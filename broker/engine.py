@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from broker import rules
+from broker.estimate import WaitEstimator
 from broker.state import ACTIVE, HallState, Ticket
 from hall import protocol as p
 from hall.conf import HallConfig
@@ -49,6 +50,7 @@ class Engine:
         self.clock = rules.Clock(config.tz)
         self.rules = config.hall_file.queue
         self.emitted: list[EmittedEvent] = []
+        self.estimator = WaitEstimator(config)
         self._prefix_windows: dict[str, set[str]] = {}
         self._prefix_default_minutes: dict[str, list[float]] = {}
         for item in config.items:
@@ -106,6 +108,7 @@ class Engine:
                 "day": day,
                 "previous": self.state.day,
                 "service_minutes": dict(self.state.service_minutes),
+                "service_pace": dict(self.state.service_pace),
                 "windows": [w.id for w in self.config.windows],
             },
             now,
@@ -198,14 +201,13 @@ class Engine:
         )
         ahead = self.state.ahead_in_prefix(item.prefix, rank)
         open_n = self.open_windows(item.prefix)
-        wait = rules.estimate_wait_minutes(ahead, self.service_minutes(item.prefix), open_n)
-        self.emit(
-            "ticket.issued", {"ticket": ticket.public(), "ahead": ahead, "est_wait_min": wait}, now
-        )
+        est = self.estimator.estimate(self.state, item.code, rank, now, period)
+        wait = {"est_wait_min": est.minutes, "est_wait": est.public()}
+        self.emit("ticket.issued", {"ticket": ticket.public(), "ahead": ahead, **wait}, now)
         return {
             "ticket": self.state.tickets[ticket.id].public(),
             "people_ahead": ahead,
-            "est_wait_min": wait,
+            **wait,
             "open_windows": open_n,
             "windows": list(item.windows),
         }
@@ -325,8 +327,9 @@ class Engine:
 
     def _finish(self, client: Client, a: p.Finish, now: float) -> dict[str, Any]:
         t = self._require_current(self._window_of(client))
-        began = t.started_at if t.started_at is not None else t.called_at
-        service_s = max(0.0, now - (began if began is not None else now))
+        # Measured from window.start only: a ticket finished without a start has no sample.
+        service_s = None if t.started_at is None else round(max(0.0, now - t.started_at), 3)
+        item = self.config.item_by_code.get(t.item)
         self.emit(
             "ticket.finished",
             {
@@ -334,7 +337,8 @@ class Engine:
                 "window": t.window,
                 "at": now,
                 "outcome": a.outcome.value,
-                "service_s": round(service_s, 3),
+                "service_s": service_s,
+                "item_min": item.service_minutes if item else None,
                 "note": a.note,
             },
             now,

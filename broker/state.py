@@ -94,6 +94,13 @@ class HallState:
     windows: dict[str, WindowState] = field(default_factory=dict)
     service_minutes: dict[str, float] = field(default_factory=dict)
     """Measured service time per prefix (EWMA, minutes); survives the day."""
+    service_pace: dict[str, float] = field(default_factory=dict)
+    """Per window: measured / configured service time (EWMA from 1.0); survives the day."""
+    arrivals: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
+    """item -> (issued_at, rank) of its tickets of the last :attr:`ARRIVALS_KEEP_S`."""
+    calls_today: int = 0
+    skips_today: int = 0
+    """Calls made today, and those that ended in a skip (the applicant did not come)."""
     recent_calls: deque[Call] = field(default_factory=deque)
     waiting: dict[str, dict[int, list[tuple[float, str]]]] = field(default_factory=dict)
     """item -> rank -> sorted [(order_key, ticket id)] of tickets waiting for any window."""
@@ -105,6 +112,12 @@ class HallState:
     """Snapshot names changed since the last publish (``board``, ``queues``, ``window/W01``)."""
 
     EWMA_ALPHA: ClassVar[float] = 0.2
+    PACE_ALPHA: ClassVar[float] = 0.1
+    MIN_SERVICE_S: ClassVar[float] = 20.0
+    """A start-to-finish time shorter than this is a slip of the finger, not a service."""
+    PACE_BOUNDS: ClassVar[tuple[float, float]] = (0.1, 6.0)
+    """A sample outside these multiples of the item's configured minutes is not counted."""
+    ARRIVALS_KEEP_S: ClassVar[float] = 3600.0
 
     # ------------------------------------------------------------ queries
 
@@ -198,6 +211,9 @@ class HallState:
         self.waiting_per_prefix.clear()
         self.recent_calls.clear()
         self.service_minutes = dict(d.get("service_minutes", {}))
+        self.service_pace = dict(d.get("service_pace", self.service_pace))
+        self.arrivals.clear()
+        self.calls_today = self.skips_today = 0
         for w in d.get("windows", []):
             self.windows[w] = WindowState(w)
         for w in self.windows.values():
@@ -217,6 +233,10 @@ class HallState:
         self.counters[t.prefix] = max(self.counters.get(t.prefix, 0), t.serial)
         self.last_order_key = max(self.last_order_key, t.order_key)
         self._enqueue(t)
+        recent = self.arrivals.setdefault(t.item, deque())
+        recent.append((t.issued_at, t.rank))
+        while recent[0][0] < t.issued_at - self.ARRIVALS_KEEP_S:
+            recent.popleft()
 
     def _on_printed(self, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket"]]
@@ -229,6 +249,7 @@ class HallState:
         t.status, t.window, t.target_window = "called", d["window"], None
         t.calls += 1
         t.called_at = d["at"]
+        self.calls_today += 1
         w = self.window(d["window"])
         w.current = t.id
         w.consecutive_priority = w.consecutive_priority + 1 if t.rank > 0 else 0
@@ -256,15 +277,35 @@ class HallState:
     def _on_finished(self, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket"]]
         t.status, t.finished_at, t.outcome = "done", d["at"], d["outcome"]
-        minutes = d["service_s"] / 60.0
-        old = self.service_minutes.get(t.prefix)
-        self.service_minutes[t.prefix] = (
-            minutes if old is None else old + self.EWMA_ALPHA * (minutes - old)
-        )
+        self._measure(t, d.get("service_s"), d.get("item_min"))
         if t.window:
             self.window(t.window).served += 1
         self._release_window(t)
         self.dirty.add("queues")
+
+    def _measure(self, t: Ticket, service_s: float | None, item_min: float | None) -> None:
+        """Fold one start-to-finish time into the measured minutes and the window's pace.
+
+        No sample without a start (``service_s`` null), none implausibly short or far from the
+        item's configured minutes; the configured minutes are the prior each mean starts from,
+        so one sample moves it only part of the way.
+        """
+        if service_s is None or service_s < self.MIN_SERVICE_S:
+            return
+        minutes = service_s / 60.0
+        if item_min:
+            ratio = minutes / item_min
+            if not self.PACE_BOUNDS[0] <= ratio <= self.PACE_BOUNDS[1]:
+                return
+            if t.window:
+                pace = self.service_pace.get(t.window, 1.0)
+                self.service_pace[t.window] = pace + self.PACE_ALPHA * (ratio - pace)
+        elif minutes > 240:
+            return
+        old = self.service_minutes.get(t.prefix, item_min)
+        self.service_minutes[t.prefix] = (
+            minutes if old is None else old + self.EWMA_ALPHA * (minutes - old)
+        )
 
     def _on_requeued(self, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket"]]
@@ -272,6 +313,8 @@ class HallState:
             self._dequeue(t)
         else:
             self._release_window(t)
+        if "skips" in d:
+            self.skips_today += 1
         t.status = "waiting"
         t.skips = d.get("skips", t.skips)
         t.order_key = d["order_key"]
@@ -289,6 +332,8 @@ class HallState:
             self._dequeue(t)
         else:
             self._release_window(t)
+        if d["reason"] == "no_show":
+            self.skips_today += 1
         t.status, t.void_reason = "void", d["reason"]
         t.skips = d.get("skips", t.skips)
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "kiosk.cli",
     "devices.cli",
     "bench.cli",
+    "simulation.cli",
     "cases.cli",
     "reports.cli",
 )

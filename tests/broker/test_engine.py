@@ -78,28 +78,22 @@ def test_day_rolls_over_at_local_midnight_and_keeps_history(h: Hall, clock: Fake
     assert [d["day"] for _s, e, d in h.log if e == "day.opened"] == ["2026-11-25", "2026-11-26"]
 
 
-def test_people_ahead_and_wait_use_open_windows_and_measured_times(
+def test_people_ahead_and_wait_use_the_windows_serving_the_item(
     h: Hall, clock: FakeClock
 ) -> None:
     first = h.do("kiosk-01", "ticket.issue", item="XK-GA-001")
     assert (first["people_ahead"], first["est_wait_min"]) == (0, 0)
+    assert first["est_wait"] == {"minutes": 0, "range": None}
     h.issue("XK-GA-001")
-    third = h.do("kiosk-01", "ticket.issue", item="XK-GA-002")
-    # prefix A defaults to the mean of its items' minutes (10 and 6) with no window open
+    third = h.do("kiosk-01", "ticket.issue", item="XK-GA-001")
+    # No window open yet: the two configured windows (W01, W04) will serve 2 x 10 minutes.
     assert third["people_ahead"] == 2
-    assert third["est_wait_min"] == pytest.approx(2 * 8.0)
-    h.open("W01", "W04")
+    assert third["est_wait_min"] == pytest.approx(2 * 10.0 / 2)
+    h.open("W01")
+    # Only W01 is open now: it does the whole queue (3 x 10 minutes) alone.
     assert h.do("kiosk-01", "ticket.issue", item="XK-GA-001")["est_wait_min"] == pytest.approx(
-        3 * 8.0 / 2
+        30.0
     )
-    # Serve one ticket in 2 minutes: the measured time replaces the default.
-    assert h.call("W01") == "A001"
-    clock.advance(120)
-    h.finish("W01")
-    assert h.state.service_minutes["A"] == pytest.approx(2.0)
-    fifth = h.do("kiosk-01", "ticket.issue", item="XK-GA-001")
-    assert fifth["people_ahead"] == 3
-    assert fifth["est_wait_min"] == pytest.approx(3 * 2.0 / 2)
 
 
 def test_priority_first_then_longest_wait(h: Hall, clock: FakeClock) -> None:

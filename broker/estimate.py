@@ -1,0 +1,223 @@
+"""The wait estimate printed on a ticket: work ahead over the windows that will do it.
+
+An explainable fluid model, measured against simulated days (``hall simulate``):
+
+1. **Windows.** The windows that serve the item and are open or briefly paused (after hours:
+   those in after-hours mode). None yet (a window opening late): all its configured windows.
+2. **Work ahead**, in the items' configured minutes: every waiting ticket with the same or a
+   higher priority, of every item those windows serve, counted at the share of that item's
+   windows that are among ours (a window's other queues take its time too), plus tickets
+   transferred to one of our windows, plus what is left of the tickets at our counters.
+3. **Speed**: each window's pace (measured service time / configured minutes, a moving mean
+   that starts at 1), so a quick window counts for more.
+4. **Overtaking**: tickets of a higher priority that arrived in the last half hour for those
+   windows will keep arriving and go first; their work rate is taken off the windows' speed (at
+   most the share ``max_consecutive_priority`` leaves them). A priority ticket in turn gives
+   one call in ``max_consecutive_priority + 1`` to the normal queue.
+5. **Breaks**: the wait runs in opening hours; one that crosses the lunch break gets the break
+   added.
+
+The result is a number and an 80 % range; the range is shown when it is wide (see
+:func:`shown`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from broker.state import HallState
+from hall.conf import HallConfig
+
+SERVICE_CV = 0.5
+"""Spread of one service time around its mean (coefficient of variation), for the range."""
+MODEL_CV = 0.25
+"""Relative error of the model itself (arrivals, pauses, no-shows), for the range."""
+RECENT_S = 3600.0
+"""Arrivals of the last hour give the overtaking rate."""
+SKIP_PRIOR_CALLS = 20
+"""The day's skip share starts from 0 as if this many calls had been made without one."""
+RANGE_MIN_WIDTH = 15.0
+"""A range is shown when the 80 % interval is at least this wide (minutes)..."""
+RANGE_MIN_MINUTES = 10.0
+"""...and the estimate itself at least this long."""
+Z80 = 1.2816
+
+
+@dataclass(frozen=True, slots=True)
+class WaitEstimate:
+    minutes: float
+    """The model's estimate, minutes, one decimal."""
+    low: float
+    high: float
+    windows: float
+    """Speed-weighted number of windows expected to serve the ticket."""
+    work_min: float
+    """Configured minutes of work ahead (queue share, counters, transfers)."""
+
+    def public(self) -> dict[str, Any]:
+        """What a kiosk, a slip or a display shows: see :func:`shown`."""
+        return shown(self.minutes, self.low, self.high)
+
+
+def shown(minutes: float, low: float, high: float) -> dict[str, Any]:
+    """One rounded number, plus a range when the uncertainty is large.
+
+    ``minutes``: under 10 to the minute, under 60 to 5 minutes, then to 10 minutes.
+    ``range``: ``[low, high]`` rounded outwards to 5 minutes when the 80 % interval is at least
+    :data:`RANGE_MIN_WIDTH` wide and the estimate at least :data:`RANGE_MIN_MINUTES`; else null.
+    """
+    if minutes < 10:
+        rounded = round(minutes)
+    elif minutes < 60:
+        rounded = 5 * round(minutes / 5)
+    else:
+        rounded = 10 * round(minutes / 10)
+    rng = None
+    if high - low >= RANGE_MIN_WIDTH and minutes >= RANGE_MIN_MINUTES:
+        rng = [5 * math.floor(low / 5), 5 * math.ceil(high / 5)]
+    return {"minutes": int(rounded), "range": rng}
+
+
+class WaitEstimator:
+    """Estimates a new ticket's wait from the hall state; pure, no clock of its own."""
+
+    def __init__(self, config: HallConfig):
+        self.tz = config.tz
+        self.hours = config.hall_file.hours
+        self.max_consecutive = config.hall_file.queue.max_consecutive_priority
+        self.starvation = float(config.hall_file.queue.starvation_minutes)
+        self.item_windows = {i.code: tuple(i.windows) for i in config.items}
+        self.item_minutes = {i.code: float(i.service_minutes) for i in config.items}
+        self.window_items = dict(config.items_by_window)
+
+    def _speed(self, state: HallState, window: str) -> float:
+        return 1.0 / max(0.2, state.service_pace.get(window, 1.0))
+
+    def _available(self, state: HallState, windows: tuple[str, ...], after: bool) -> list[str]:
+        out = []
+        for w in windows:
+            ws = state.windows.get(w)
+            if ws is None or ws.status == "closed":
+                continue
+            if after and not ws.after_hours:
+                continue
+            out.append(w)
+        return out
+
+    def estimate(
+        self, state: HallState, item: str, rank: int, now: float, period: str = "open"
+    ) -> WaitEstimate:
+        after = period == "after_hours"
+        ours = self._available(state, self.item_windows[item], after)
+        if not ours:
+            ours = list(self.item_windows[item])  # not open yet: they will be
+        speed = {w: self._speed(state, w) for w in ours}
+        capacity = sum(speed.values())
+        ours_set = set(ours)
+        share: dict[str, float] = {}
+        for w in ours:
+            for j in self.window_items.get(w, ()):
+                if j in share:
+                    continue
+                theirs = self._available(state, self.item_windows[j], after) or list(
+                    self.item_windows[j]
+                )
+                total = sum(self._speed(state, x) for x in theirs)
+                mine = sum(speed[x] for x in theirs if x in ours_set)
+                share[j] = mine / total if total else 0.0
+
+        # A share of calls ends in a skip (the applicant left): such a ticket takes a minute.
+        skip = state.skips_today / (state.calls_today + SKIP_PRIOR_CALLS)
+        work = 0.0
+        var = 0.0
+        normals: list[tuple[float, list[tuple[float, str]]]] = []
+        for j, f in share.items():
+            if f <= 0:
+                continue
+            m = self.item_minutes[j] * (1 - skip) + skip
+            for r, queue in state.waiting.get(j, {}).items():
+                if not queue:
+                    continue
+                if r >= rank:
+                    work += len(queue) * m * f
+                    var += len(queue) * (SERVICE_CV * m) ** 2 * f
+                elif r == 0:
+                    normals.append((m * f, queue))
+        # What is left at our counters, in configured minutes of work.
+        residual = 0.0
+        for w in ours:
+            ws = state.windows.get(w)
+            t = state.tickets.get(ws.current) if ws and ws.current else None
+            if t is None or t.status not in ("called", "serving"):
+                continue
+            pace = 1.0 / speed[w]
+            expected = self.item_minutes.get(t.item, 0.0) * pace
+            if t.status == "serving" and t.started_at is not None:
+                left = max(expected - (now - t.started_at) / 60, 0.25 * expected)
+            else:
+                left = expected + 0.5
+            residual += left * speed[w]
+
+        # Higher priorities arriving while we wait go first, but only until a normal ticket has
+        # waited starvation_minutes: take their work rate off for that long at most.
+        overtaking = 0.0
+        since = now - RECENT_S
+        for j, f in share.items():
+            recent = state.arrivals.get(j)
+            if not recent or f <= 0:
+                continue
+            n = sum(1 for at, r in recent if at >= since and r > rank)
+            overtaking += n / (RECENT_S / 60) * self.item_minutes[j] * f
+        overtaking = min(overtaking, capacity * self.max_consecutive / (self.max_consecutive + 1))
+        ahead = work + residual
+        minutes = ahead / capacity
+        if overtaking > 0:
+            minutes = ahead / (capacity - overtaking)
+            if minutes > self.starvation:
+                minutes = (ahead + overtaking * self.starvation) / capacity
+        if rank > 0 and normals:
+            # Normal tickets that will have waited starvation_minutes by our turn go first,
+            # and one call in max_consecutive_priority + 1 goes to the normal queue anyway.
+            cut = now - 60 * max(0.0, self.starvation - minutes)
+            starving = sum(w * bisect.bisect_right(q, (cut, "~")) for w, q in normals)
+            minutes = (ahead + starving) / capacity
+            minutes *= (self.max_consecutive + 1) / self.max_consecutive
+        minutes = self._with_breaks(now, minutes)
+        sd = math.sqrt(var / capacity**2 + (MODEL_CV * minutes) ** 2 + 1.0)
+        low = max(0.0, minutes - Z80 * sd)
+        high = minutes + Z80 * sd
+        return WaitEstimate(
+            minutes=round(minutes, 1),
+            low=round(low, 1),
+            high=round(high, 1),
+            windows=round(capacity, 2),
+            work_min=round(work + residual, 1),
+        )
+
+    def _with_breaks(self, now: float, minutes: float) -> float:
+        """Clock minutes for ``minutes`` of opening time from ``now`` (lunch break added)."""
+        local = datetime.fromtimestamp(now, self.tz)
+        day = local.date()
+        spans = [
+            (
+                datetime.combine(day, s.start, self.tz).timestamp(),
+                datetime.combine(day, s.end, self.tz).timestamp(),
+            )
+            for s in sorted(self.hours.sessions, key=lambda s: s.start)
+        ]
+        if not spans or now >= spans[-1][1]:
+            return minutes
+        t, left = now, minutes * 60
+        for start, end in spans:
+            if end <= t:
+                continue
+            t = max(t, start)
+            if t + left <= end:
+                return (t + left - now) / 60
+            left -= end - t
+            t = end
+        return (t + left - now) / 60
