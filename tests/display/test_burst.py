@@ -11,6 +11,7 @@ from display.settings import DisplaySettings, ScreenSettings, VoiceConfig
 from display.voice.phrases import call_text
 from display.voice.player import RecordingSink
 from hall.conf import HallConfig
+from tests.display.helpers import issue_for
 from tests.support import Collector, start_hall
 
 
@@ -42,9 +43,7 @@ def test_36_windows_call_within_one_second(sample_config: HallConfig, tmp_path: 
         windows = [w.id for w in sample_config.windows]
         assert len(windows) == 36
         for w in windows:
-            item = sample_config.items_by_window[w][0]
-            ticket = kiosk.command("ticket.issue", {"item": item})["ticket"]
-            assigned[w] = ticket["number"]
+            assigned[w] = issue_for(kiosk, sample_config, w)["number"]
         terminals = {w: hall.client(f"window-{w[1:]}") for w in windows}
         for c in terminals.values():
             c.command("window.open")
