@@ -1,0 +1,260 @@
+"""A window terminal's view state (no Kivy): the window, the ticket at the counter, the queue.
+
+Inputs are the retained ``state/window/<W>`` and ``state/queues`` snapshots, the event stream
+(for the last tickets this window handled) and the service's status; outputs are a
+:class:`WindowView` and which actions are possible now. Texts are translation keys.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hall.conf import HallConfig
+from hall.conf.model import CaseKind, Role
+
+ACTIONS = (
+    "call_next",
+    "call",
+    "recall",
+    "start",
+    "finish",
+    "skip",
+    "transfer",
+    "pause",
+    "resume",
+    "open",
+    "close",
+    "after_hours",
+)
+"""Buttons of the terminal, each one window command (``finish`` asks for the case kind)."""
+
+SHORTCUTS: dict[str, str] = {
+    "f1": "call_next",
+    "f2": "recall",
+    "f3": "start",
+    "f4": "finish",
+    "f5": "skip",
+    "f6": "transfer",
+    "f7": "call",
+    "f8": "pause",
+    "f9": "resume",
+    "f10": "open",
+    "f11": "close",
+    "f12": "after_hours",
+}
+"""Function keys; on the finish chooser, 1–5 pick the case kind."""
+
+CASE_KINDS = tuple(k.value for k in CaseKind)
+COMMAND_OF = {
+    "call_next": "window.call_next", "call": "window.call", "recall": "window.recall",
+    "start": "window.start", "finish": "window.finish", "skip": "window.skip",
+    "transfer": "window.transfer", "pause": "window.pause", "resume": "window.resume",
+    "open": "window.open", "close": "window.close", "after_hours": "window.after_hours",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Handled:
+    number: str
+    kind: str
+    """A case kind (``immediate`` …) or ``skipped``, ``transferred``, ``voided``."""
+    at: float
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the status line says: ``key`` is a translation key, ``level`` info/ok/error."""
+
+    key: str
+    level: str = "info"
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class WindowView:
+    window: str
+    window_no: int
+    status: str
+    """``open``, ``paused``, ``closed`` (``unknown`` before the first snapshot)."""
+    after_hours: bool
+    after_hours_allowed: bool
+    ticket: str | None
+    ticket_status: str | None
+    """``called`` or ``serving``."""
+    ticket_since: float | None
+    at_counter_s: int | None
+    calls: int
+    waiting: int
+    served_today: int
+    last: tuple[Handled, ...]
+    connection: str
+    """``online``, ``offline`` (our link) or ``service_offline``."""
+    enabled: dict[str, bool]
+    pending: str | None
+    """The action held or on its way (``None`` when idle)."""
+    message: Message | None
+
+
+class WindowPresenter:
+    """Thread-safe: MQTT handlers call :meth:`handle`, the screen reads :meth:`view`."""
+
+    def __init__(
+        self,
+        config: HallConfig,
+        window_id: str,
+        clock: Callable[[], float] = time.time,
+        last_rows: int = 6,
+    ) -> None:
+        if window_id not in config.window_by_id:
+            raise ValueError(f"no window {window_id!r} in the hall config")
+        self.config = config
+        self.window_id = window_id
+        self.clock = clock
+        self.items = config.items_by_window.get(window_id, ())
+        self.after_hours_allowed = config.window_by_id[window_id].after_hours
+        self.service_client = next(
+            (c.id for c in config.clients if c.role == Role.SERVICE), "queue-service"
+        )
+        self.root = config.topic_root
+        self._lock = threading.RLock()
+        self._window: dict[str, Any] | None = None
+        self._ticket: dict[str, Any] | None = None
+        self._window_seq = -1
+        self._items_waiting: dict[str, int] = {}
+        self._last: deque[Handled] = deque(maxlen=last_rows)
+        self._seen_events: set[int] = set()
+        self.connected = False
+        self._service_online: bool | None = None
+        self._pending: str | None = None
+        self._message: Message | None = None
+
+    # ------------------------------------------------------------- input
+
+    def handle(self, topic: str, body: dict[str, Any]) -> None:
+        name = topic[len(self.root) + 1 :] if topic.startswith(self.root) else topic
+        with self._lock:
+            if name == f"state/window/{self.window_id}":
+                self._on_window(body)
+            elif name == "state/queues":
+                waiting = body.get("items_waiting") if body else None
+                if isinstance(waiting, dict):
+                    self._items_waiting = {str(k): int(v) for k, v in waiting.items()}
+            elif name == "events":
+                self._on_event(body)
+            elif name == f"status/{self.service_client}":
+                online = body.get("online") if body else None
+                self._service_online = None if online is None else bool(online)
+
+    def set_connected(self, connected: bool) -> None:
+        with self._lock:
+            self.connected = connected
+
+    def set_pending(self, action: str | None) -> None:
+        with self._lock:
+            self._pending = action
+
+    def set_message(self, message: Message | None) -> None:
+        with self._lock:
+            self._message = message
+
+    def _on_window(self, body: dict[str, Any]) -> None:
+        if not body or "window" not in body:
+            return
+        seq = int(body.get("seq", 0))
+        if seq < self._window_seq and body.get("epoch") == (self._window or {}).get("_epoch"):
+            return
+        self._window_seq = seq
+        self._window = {**body["window"], "_epoch": body.get("epoch")}
+        self._ticket = body.get("ticket")
+
+    def _on_event(self, e: dict[str, Any]) -> None:
+        data = e.get("data") or {}
+        if data.get("window") != self.window_id:
+            return
+        seq = int(e.get("seq", 0))
+        if seq in self._seen_events:
+            return
+        self._seen_events.add(seq)
+        number = str(data.get("ticket", "")).rsplit("-", 1)[-1]
+        at = float(data.get("at") or self.clock())
+        etype = e.get("type")
+        if etype == "ticket.finished":
+            self._last.appendleft(Handled(number, str(data.get("outcome", "")), at))
+        elif etype == "ticket.requeued":
+            kind = "transferred" if data.get("transfer") else "skipped"
+            self._last.appendleft(Handled(number, kind, at))
+        elif etype == "ticket.voided":
+            self._last.appendleft(Handled(number, "voided", at))
+
+    # ------------------------------------------------------------ output
+
+    def view(self, now: float | None = None) -> WindowView:
+        now = self.clock() if now is None else now
+        with self._lock:
+            w = self._window or {}
+            t = self._ticket
+            status = str(w.get("status", "unknown"))
+            ticket_status = t.get("status") if t else None
+            since = None
+            if t:
+                since = t.get("started_at") if ticket_status == "serving" else t.get("called_at")
+            if not self.connected:
+                connection = "offline"
+            elif self._service_online is False:
+                connection = "service_offline"
+            else:
+                connection = "online"
+            return WindowView(
+                window=self.window_id,
+                window_no=int(self.window_id[1:]),
+                status=status,
+                after_hours=bool(w.get("after_hours", False)),
+                after_hours_allowed=self.after_hours_allowed,
+                ticket=t.get("number") if t else None,
+                ticket_status=ticket_status,
+                ticket_since=since,
+                at_counter_s=int(max(0.0, now - since)) if since else None,
+                calls=int(t.get("calls", 0)) if t else 0,
+                waiting=sum(self._items_waiting.get(i, 0) for i in self.items),
+                served_today=int(w.get("served", 0)),
+                last=tuple(self._last),
+                connection=connection,
+                enabled=self._enabled(status, ticket_status),
+                pending=self._pending,
+                message=self._message,
+            )
+
+    def _enabled(self, status: str, ticket_status: str | None) -> dict[str, bool]:
+        known = self._window is not None
+        idle = known and ticket_status is None
+        has = ticket_status is not None
+        called = ticket_status == "called"
+        is_open = status == "open"
+        return {
+            "call_next": idle and is_open,
+            "call": idle and is_open,
+            "recall": called,
+            "start": called,
+            "finish": has,
+            "skip": called,
+            "transfer": has,
+            "pause": idle and is_open,
+            "resume": known and status == "paused",
+            "open": known and status == "closed",
+            "close": idle and status in ("open", "paused"),
+            "after_hours": known and self.after_hours_allowed,
+        }
+
+
+def format_duration(seconds: int | None) -> str:
+    """``mm:ss`` (or ``h:mm:ss``) for the time at the counter."""
+    if seconds is None:
+        return "--:--"
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"

@@ -1,0 +1,103 @@
+"""Window commands through the real broker and service: held while offline and sent once
+with the same id when back, refused clearly when held too long, never doubled."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from hall.conf import HallConfig
+from terminal.controller import WindowController
+from terminal.outbox import Outcome
+from tests.support import start_hall
+
+
+def wait_until(pred, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def outcome_of(ctrl: WindowController, ctype: str, timeout: float = 20) -> Outcome:
+    wait_until(lambda: any(o.command.ctype == ctype for o in ctrl.outcomes), timeout, ctype)
+    return next(o for o in ctrl.outcomes if o.command.ctype == ctype)
+
+
+def test_commands_online_then_held_offline_sent_once(mini_config: HallConfig, tmp_path: Path):
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W01", hall.endpoint("window-01"), hold_s=60)
+    try:
+        ctrl.start(wait_s=5)
+        kiosk = hall.client("kiosk-01")
+        a = kiosk.command("ticket.issue", {"item": "XK-GA-001"})["ticket"]["number"]
+        b = kiosk.command("ticket.issue", {"item": "XK-GA-001"})["ticket"]["number"]
+
+        assert ctrl.press("open")
+        assert outcome_of(ctrl, "window.open").status == "ok"
+        wait_until(lambda: ctrl.presenter.view().status == "open", 5, "window open on screen")
+
+        hall.broker.stop()
+        wait_until(lambda: not ctrl.link.connected, 20, "terminal offline")
+        ctrl.poll()
+        assert ctrl.presenter.view().connection == "offline"
+        assert ctrl.press("call_next")
+        assert ctrl.presenter.view().message.key == "terminal.msg.held"
+        assert ctrl.presenter.view().pending == "call_next"
+        assert not ctrl.press("recall")  # one command at a time: refused, not queued
+        assert ctrl.outcomes[-1].status == "busy"
+
+        hall.broker.start()
+        done = outcome_of(ctrl, "window.call_next", timeout=30)
+        assert done.status == "ok", done
+        assert done.reply is not None and done.reply.result["ticket"]["number"] == a
+        assert done.command.sends >= 1
+        wait_until(lambda: ctrl.presenter.view().ticket == a, 10, "ticket at the counter")
+        assert hall.service is not None
+        tickets = hall.service.engine.state.tickets
+        assert sum(t.calls for t in tickets.values()) == 1  # called once, not twice
+        assert next(t for t in tickets.values() if t.number == b).status == "waiting"
+    finally:
+        ctrl.stop()
+        hall.stop()
+
+
+def test_command_held_too_long_is_refused(mini_config: HallConfig, tmp_path: Path):
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W01", hall.endpoint("window-01"), hold_s=0.5)
+    try:
+        ctrl.start(wait_s=5)
+        hall.client("kiosk-01").command("ticket.issue", {"item": "XK-GA-001"})
+        ctrl.press("open")
+        assert outcome_of(ctrl, "window.open").status == "ok"
+        hall.broker.stop()
+        wait_until(lambda: not ctrl.link.connected, 20, "terminal offline")
+        ctrl.press("call_next")
+        refused = outcome_of(ctrl, "window.call_next", timeout=10)
+        assert (refused.status, refused.command.sends) == ("offline", 0)
+        assert ctrl.presenter.view().message.key == "terminal.msg.offline"
+        hall.broker.start()
+        wait_until(lambda: ctrl.link.connected, 20, "terminal back")
+        # A ping on the same connection goes after anything paho might still have queued.
+        assert ctrl.link.client is not None
+        assert ctrl.link.client.request("service.ping", {"nonce": "after"}).ok
+        assert hall.service is not None
+        assert all(t.calls == 0 for t in hall.service.engine.state.tickets.values())
+    finally:
+        ctrl.stop()
+        hall.stop()
+
+
+def test_refusal_shows_the_service_reason(mini_config: HallConfig, tmp_path: Path):
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W01", hall.endpoint("window-01"))
+    try:
+        ctrl.start(wait_s=5)
+        ctrl.press("call_next")  # the window is closed
+        o = outcome_of(ctrl, "window.call_next")
+        assert (o.status, o.code) == ("error", "window_closed")
+        assert ctrl.presenter.view().message.key == "errors.window_closed"
+    finally:
+        ctrl.stop()
+        hall.stop()
