@@ -1,0 +1,408 @@
+"""Every kiosk flow and error through the presenter, without a window.
+
+The service, the broker and the printer are real (Mosquitto, the queue service, the
+printer simulator); only the executor is inline and the clock is moved by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from pyzbar.pyzbar import decode
+
+from devices.printer import TicketPrinter, get_profile
+from devices.printer.simulator import PrinterSimulator
+from hall.conf import HallConfig
+from hall.conf.kiosks import KioskDefaults
+from hall.mqtt import HallClient
+from kiosk.backend import ServiceBackend
+from kiosk.catalog import Catalog
+from kiosk.desk import TicketDesk
+from kiosk.presenter import Presenter
+from tests.support import Collector, RunningHall
+
+pytestmark = pytest.mark.broker
+
+GOOD_ID = "11010519491231002X"
+BAD_ID = "110105194912310021"  # check character should be X
+KEY = b"k" * 32
+
+
+class Tick:
+    """A monotonic clock moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def inline(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    done(work())
+
+
+class Deferred:
+    """An executor that holds work until the test releases it (a slow service)."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+
+    def __call__(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.pending.append((work, done))
+
+    def release(self) -> None:
+        while self.pending:
+            work, done = self.pending.pop(0)
+            done(work())
+
+
+@pytest.fixture
+def simulator(tmp_path: Path) -> Iterator[PrinterSimulator]:
+    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "tickets", port=0).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def make_kiosk(hall: RunningHall, simulator: PrinterSimulator):
+    clients: list[HallClient] = []
+
+    def make(
+        run: Callable[..., None] = inline, timeout: float = 2.0, printer: bool = True
+    ) -> tuple[Presenter, TicketDesk, Tick]:
+        client = HallClient(hall.endpoint("kiosk-01"), hall.topics, request_timeout_s=timeout)
+        client.connect(5)
+        clients.append(client)
+        ticket_printer = TicketPrinter.from_url(f"{simulator.url}?timeout=3") if printer else None
+        desk = TicketDesk(hall.config, client, ticket_printer)
+        clock = Tick()
+        settings = KioskDefaults(page_size=2, retry_s=3, idle_timeout_s=60, issued_timeout_s=20)
+        presenter = Presenter(hall.config, settings, ServiceBackend(desk, client), run, KEY, clock)
+        return presenter, desk, clock
+
+    yield make
+    for c in clients:
+        c.close(1)
+
+
+def ticket_count(hall: RunningHall) -> int:
+    assert hall.service is not None
+    return len(hall.service.state.tickets)
+
+
+# ------------------------------------------------------------------ choose
+
+
+def test_home_shows_classes_priorities_and_switches_language(make_kiosk) -> None:
+    p, _desk, _clock = make_kiosk()
+    v = p.view
+    assert (v.screen, v.lang, v.hall_name) == ("home", "zh-Hant", "高邑縣政務服務中心")
+    assert [b.label for b in v.classes] == ["行政許可", "非行政許可", "監管事項"]
+    assert {b.key for b in v.priorities} == {"elderly", "appointment"}
+    assert "掃描" in v.scan_prompt
+    v = p.set_language("en")
+    assert v.hall_name.startswith("Gaoyi") and v.classes[0].label == "Administrative licences"
+    v = p.set_language("zh-Hans")
+    assert v.labels["search"] == "搜索事项"
+
+
+def test_department_then_item_then_confirm_then_issued_and_printed(
+    make_kiosk, hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    p, _desk, _clock = make_kiosk()
+    p.toggle_priority("elderly")
+    v = p.choose_class("licence")
+    assert v.screen == "choose" and v.entries
+    unit = next(b for b in v.entries if b.label == "公安局")
+    v = p.tap_entry(unit.key)
+    assert [b.key for b in v.entries] == ["XK-GA-001", "XK-GA-002"]
+    v = p.tap_entry("XK-GA-001")
+    assert v.screen == "confirm" and v.item_name == "戶口遷移"
+    assert "窗口" in v.windows_text and "視窗" not in v.windows_text
+    assert v.materials and v.print_notice
+    v = p.take_ticket()
+    assert v.screen == "issued", v.message
+    assert v.number == "A001" and v.qr.endswith("-A001")
+    assert any("老年人" in line for line in v.ticket_lines)
+    assert v.message_kind == "ok"
+    (receipt,) = simulator.wait_for_receipts(1)
+    codes = decode(Image.open(simulator.png_paths[0]))
+    assert [c.data.decode() for c in codes] == [v.qr]
+    assert any("A001" in line for line in receipt.lines)
+    assert any("老年人" in line for line in receipt.lines)
+    assert ticket_count(hall) == 1
+    assert p.touch_to_print_ms and p.touch_to_print_ms[0] >= 0
+
+
+def test_confirm_shows_people_ahead_from_the_queues_snapshot(make_kiosk, hall: RunningHall) -> None:
+    p, desk, _clock = make_kiosk(printer=False)
+    desk.take_ticket("XK-GA-001")
+    desk.take_ticket("XK-GA-001")
+    seen = Collector()
+    watcher = hall.client("kiosk-02")
+    watcher.subscribe(hall.topics.state("queues"), seen)
+    _t, snapshot = seen.wait_for(
+        lambda _t, b: b.get("prefixes", {}).get("A", {}).get("waiting") == 2
+    )
+    p.set_queues(snapshot)
+    p.choose_class(None)
+    v = p.tap_entry("XK-GA-001")
+    assert v.ahead_text == "前面約有 2 人等候"
+    assert v.wait_text.startswith("預計等候約")
+
+
+def test_paging_and_going_back(make_kiosk) -> None:
+    p, _desk, _clock = make_kiosk()
+    v = p.choose_class(None)
+    assert len(v.entries) == 2 and v.has_next and not v.has_prev  # 3 departments
+    assert v.page_text == "第 1 / 2 頁"
+    v = p.page(+1)
+    assert v.has_prev and not v.has_next
+    v = p.tap_entry(v.entries[0].key)
+    v = p.back()
+    assert v.screen == "choose" and v.title == "請選擇部門"
+    v = p.back()
+    assert v.screen == "home"
+
+
+def test_search_by_code_and_by_name_start(sample_config: HallConfig) -> None:
+    catalog = Catalog(sample_config)
+    assert len(sample_config.items) == 173
+    assert [i.code for i in catalog.search("xk-ga-00")][:2] == ["XK-GA-001", "XK-GA-002"]
+    assert [i.code for i in catalog.search("XKGA001")] == ["XK-GA-001"]
+    assert catalog.search("戶口")[0].name.get("zh-Hant").startswith("戶口")
+    assert catalog.search("户口")[0].code == catalog.search("戶口")[0].code
+    assert catalog.search("passport")
+    assert catalog.search("") == []
+
+
+def test_search_screen_types_and_pages(make_kiosk) -> None:
+    p, _desk, _clock = make_kiosk()
+    v = p.open_search()
+    assert v.screen == "search" and "A" in v.keys
+    for ch in "XK":
+        v = p.key(ch)
+    assert v.typed == "XK" and {b.key for b in v.entries} <= {
+        "XK-GA-001",
+        "XK-GA-002",
+        "XK-SJ-001",
+        "XK-SW-001",
+    }
+    v = p.key("Q")
+    assert v.entries == () and v.message == "找不到相符的事項"
+    v = p.backspace()
+    v = p.tap_entry("XK-SJ-001")
+    assert v.screen == "confirm"
+    v = p.back()
+    assert v.screen == "search" and v.typed == "XK"
+
+
+def test_appointment_needs_a_code(make_kiosk) -> None:
+    p, _desk, _clock = make_kiosk()
+    v = p.toggle_priority("appointment")
+    assert v.screen == "appointment" and v.keys[0] == "1"
+    for ch in "123":
+        p.key(ch)
+    v = p.appointment_ok()
+    assert v.message_kind == "error" and v.screen == "appointment"
+    for ch in "456":
+        p.key(ch)
+    v = p.appointment_ok()
+    assert v.screen == "home"
+    assert next(b for b in v.priorities if b.key == "appointment").selected
+    assert v.attached == ("預約碼：123456",)
+    v = p.toggle_priority("appointment")
+    assert not any(b.selected for b in v.priorities)
+
+
+def test_the_notice_can_be_left_off_the_slip(make_kiosk, simulator: PrinterSimulator) -> None:
+    p, _desk, _clock = make_kiosk()
+    p.choose_class(None)
+    p.tap_entry("XK-SJ-001")
+    v = p.toggle_notice()
+    assert not v.print_notice and v.notice_text == "不列印材料清單"
+    p.take_ticket()
+    (receipt,) = simulator.wait_for_receipts(1)
+    assert not any("一次性告知" in line for line in receipt.lines)
+
+
+# ------------------------------------------------------------------ never twice
+
+
+def test_double_tap_issues_one_ticket(make_kiosk, hall: RunningHall) -> None:
+    run = Deferred()
+    p, _desk, _clock = make_kiosk(run=run)
+    p.choose_class(None)
+    p.tap_entry("XK-GA-001")
+    v = p.take_ticket()
+    assert v.busy and v.message == "正在取號，請稍候…"
+    p.take_ticket()
+    p.take_ticket()
+    assert len(run.pending) == 1
+    run.release()
+    assert p.view.screen == "issued"
+    assert ticket_count(hall) == 1
+
+
+def test_service_away_retries_by_itself_and_issues_exactly_one_ticket(
+    make_kiosk, hall: RunningHall
+) -> None:
+    p, _desk, clock = make_kiosk(timeout=0.4)
+    hall.stop_service()
+    p.choose_class(None)
+    p.tap_entry("XK-SJ-001")
+    v = p.take_ticket()
+    assert v.screen == "confirm" and v.banner and v.message_kind == "error"
+    assert "導辦員" in v.message
+    command_id = p.applicant.request.command_id
+    clock.now += 1
+    assert p.tick().screen == "confirm"  # not due yet
+    hall.start_service()
+    clock.now += 3
+    v = p.tick()
+    assert v.screen == "issued", v.message
+    assert p.applicant.request.command_id == command_id
+    assert v.banner == "" and v.number == "B001"
+    assert ticket_count(hall) == 1
+
+
+def test_refusal_is_shown_and_a_new_touch_is_a_new_request(make_kiosk, hall) -> None:
+    p, _desk, _clock = make_kiosk()
+    p.choose_class(None)
+    p.tap_entry("XK-GA-002")  # real-name item
+    p.applicant.id_hash = "0" * 64  # an ID hash without a masked ID: the service refuses
+    v = p.take_ticket()
+    assert v.message == "此事項須實名取號，請先掃描身份證號碼"
+    assert p.applicant.request is None and ticket_count(hall) == 0
+
+
+# ------------------------------------------------------------------ printer
+
+
+def test_paper_out_shows_number_and_qr_and_tells_the_guide(
+    make_kiosk, hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    status = Collector()
+    guide = hall.client("guide-01")
+    guide.subscribe(hall.topics.status("kiosk-01"), status)
+    simulator.flags.paper_out = True
+    p, _desk, _clock = make_kiosk()
+    p.choose_class(None)
+    p.tap_entry("XK-SJ-001")
+    v = p.take_ticket()
+    assert v.screen == "issued" and v.number == "B001" and v.qr
+    assert v.message_kind == "error" and "缺紙" in v.message
+    assert simulator.receipts == []
+    assert hall.service.state.ticket_by_number("B001").printed == "failed"
+    status.wait_for(lambda _t, b: b.get("printer") == "printer.fault.paper_out")
+
+
+def test_printer_offline_is_checked_before_issuing(make_kiosk, hall, simulator) -> None:
+    p, desk, _clock = make_kiosk()
+    simulator.stop()
+    p.choose_class(None)
+    p.tap_entry("XK-SJ-001")
+    v = p.take_ticket()
+    assert v.screen == "issued" and v.number == "B001"
+    assert v.message_kind == "error"
+    assert desk.printer_state.startswith("printer.fault.")
+    assert hall.service.state.ticket_by_number("B001").printed == "failed"
+
+
+# ------------------------------------------------------------------ scanning
+
+
+def test_scans_id_bad_id_case_foreign(make_kiosk) -> None:
+    p, _desk, _clock = make_kiosk()
+    v = p.scanned(GOOD_ID)
+    assert v.message_kind == "ok" and v.attached == ("已登記身份證號：1101**********002X",)
+    assert GOOD_ID not in json.dumps(v.public(), ensure_ascii=False)
+    v = p.scanned(BAD_ID)
+    assert v.screen == "scan" and v.message == "身份證號碼校驗位錯誤，請核對號碼"
+    v = p.scanned("GY202611250012X"[:-1] + "0")  # our case number shape, wrong check char
+    assert v.message_kind == "error"
+    from datetime import date
+
+    from hall.codes import make_case_number
+
+    v = p.scanned(make_case_number(date(2026, 11, 20), 12))
+    assert v.message_kind == "info" and "導辦員" in v.message
+    v = p.scanned("https://example.com/promo")
+    assert v.message == "此條碼不是身份證號碼或本中心的辦件編號"
+    p.set_language("en")
+    v = p.scanned(BAD_ID)
+    assert "check" in v.message.lower()
+
+
+def test_ticket_qr_shows_its_place_and_reprints(
+    make_kiosk, hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    p, desk, _clock = make_kiosk()
+    desk.take_ticket("XK-GA-001")
+    second = desk.take_ticket("XK-GA-001")
+    simulator.wait_for_receipts(2)
+    v = p.scanned(second.ticket["ref"])
+    assert v.screen == "scan" and v.number == "A002"
+    assert "前面約有 1 人" in v.ticket_lines[1]
+    assert v.can_reprint
+    v = p.reprint()
+    assert v.message == "已補印號票"
+    receipts = simulator.wait_for_receipts(3)
+    assert any("A002" in line for line in receipts[2].lines)
+    assert ticket_count(hall) == 2
+    v = p.scanned("GY-20200101-A001")
+    assert v.message == "查無此號票（只能查詢今日號票）"
+
+
+def test_real_name_item_asks_for_the_id_then_limits_per_day(make_kiosk, hall: RunningHall) -> None:
+    p, _desk, _clock = make_kiosk(printer=False)
+    for n in range(3):
+        p.home()
+        p.choose_class(None)
+        p.tap_entry("XK-GA-002")
+        v = p.take_ticket()
+        assert v.screen == "confirm" and v.message == "此事項須實名取號：請掃描身份證號碼"
+        v = p.scanned(GOOD_ID)  # the scan completes the request
+        assert v.screen == "issued", v.message
+        assert any("1101**********002X" in line for line in v.ticket_lines)
+        saved = hall.service.state.ticket_by_number(v.number)
+        assert saved.id_masked == "1101**********002X" and saved.id_hash and n < 3
+        assert GOOD_ID not in json.dumps(saved.public())
+    p.home()
+    p.choose_class(None)
+    p.tap_entry("XK-GA-002")
+    p.scanned(GOOD_ID)
+    v = p.take_ticket()
+    assert v.screen == "confirm" and "上限" in v.message
+    assert ticket_count(hall) == 3
+
+
+# ------------------------------------------------------------------ idle
+
+
+def test_idle_timeout_drops_the_half_made_choice(make_kiosk) -> None:
+    p, _desk, clock = make_kiosk()
+    p.toggle_priority("elderly")
+    p.scanned(GOOD_ID)
+    p.choose_class("licence")
+    clock.now += 59
+    assert p.tick().screen == "choose"
+    clock.now += 2
+    v = p.tick()
+    assert v.screen == "home" and v.attached == ()
+    assert not any(b.selected for b in v.priorities)
+
+
+def test_issued_screen_goes_home_after_its_timeout(make_kiosk) -> None:
+    p, _desk, clock = make_kiosk(printer=False)
+    p.choose_class(None)
+    p.tap_entry("XK-SJ-001")
+    assert p.take_ticket().screen == "issued"
+    clock.now += 21
+    assert p.tick().screen == "home"
