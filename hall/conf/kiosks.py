@@ -92,7 +92,7 @@ class Kiosk(Strict):
 
 class KiosksFile(Strict):
     defaults: KioskDefaults = KioskDefaults()
-    kiosk: list[Kiosk] = []
+    kiosk: list[Kiosk] = Field(default_factory=list)
 
 
 def _read(directory: Path) -> tuple[KiosksFile, list[ConfigIssue]]:
@@ -147,9 +147,7 @@ class KioskSettings:
 
     def __init__(self, file: KiosksFile, client_id: str):
         self.defaults = file.defaults
-        self.kiosk = next(
-            (k for k in file.kiosk if k.client == client_id), Kiosk(client=client_id)
-        )
+        self.kiosk = next((k for k in file.kiosk if k.client == client_id), Kiosk(client=client_id))
 
 
 def load_kiosks(config: HallConfig, client_id: str) -> KioskSettings:
