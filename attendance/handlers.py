@@ -426,8 +426,11 @@ class Handlers:
     def _leave_approver(self, staff: str, role: StaffRole, command: Command) -> None:
         approver = self.ctx.member(command.by)
         person = self.ctx.member(staff)
-        if role is StaffRole.WINDOW_HEAD and person.unit is None:
-            role = StaffRole.CENTER_DIRECTOR  # the centre's own staff: the center director
+        if role is StaffRole.WINDOW_HEAD and (
+            person.unit is None or StaffRole.WINDOW_HEAD in person.roles
+        ):
+            # The centre's own staff, and a window head's own trip: the center director.
+            role = StaffRole.CENTER_DIRECTOR
         if role not in approver.roles:
             raise Rejected("wrong_approver", f"this leave is approved by a {role.value}")
         if role is StaffRole.WINDOW_HEAD and approver.unit != person.unit:

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "simulation.cli",
     "cases.cli",
     "reports.cli",
+    "attendance.cli",
 )
 
 

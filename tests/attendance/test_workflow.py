@@ -461,7 +461,7 @@ def test_business_trip_is_approved_by_the_window_head(desk: Desk) -> None:
     desk.do("leave.decide", "S012", at(WED, 9), leave=leave.id, decision="approve")
     assert status(desk, "S013", M, date(2026, 11, 27)) == LEAVE
     assert session_status(desk.state, "S013", date(2026, 11, 27), M).leave_kind == "business_trip"
-    # A head's own trip: not theirs to approve.
+    # A head's own trip: not theirs to approve, nor another head's: the center director's.
     (own,) = desk.do("leave.request", "S012", at(WED, 8), kind="business_trip", first="2026-11-30")
     refused(
         desk,
@@ -472,7 +472,16 @@ def test_business_trip_is_approved_by_the_window_head(desk: Desk) -> None:
         leave=own.data["id"],
         decision="approve",
     )
-    desk.do("leave.decide", "S014", at(WED, 9), leave=own.data["id"], decision="approve")
+    refused(
+        desk,
+        "wrong_approver",
+        "leave.decide",
+        "S014",
+        at(WED, 9),
+        leave=own.data["id"],
+        decision="approve",
+    )
+    desk.do("leave.decide", "S001", at(WED, 9), leave=own.data["id"], decision="approve")
 
 
 def test_up_to_one_day_is_approved_by_the_duty_director(desk: Desk) -> None:

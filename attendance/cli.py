@@ -1,0 +1,199 @@
+"""``hall signin`` (the sign-in station) and ``hall report attendance --month YYYY-MM``.
+
+Until the durable writer takes attendance over, both read and write the attendance record
+through :class:`attendance.recorder.FileRecorder`: ``<HALL_VAR>/attendance/events.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+from hall.i18n import LANGUAGES
+
+EVENTS_FILE = Path("attendance") / "events.jsonl"
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        date(year, month, 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from exc
+    return year, month
+
+
+def _reader_spec(text: str) -> tuple[str, int]:
+    """``serial:/dev/ttyUSB0`` or ``serial:/dev/ttyUSB0@57600`` -> (port, baud)."""
+    kind, _, rest = text.partition(":")
+    if kind != "serial" or not rest:
+        raise argparse.ArgumentTypeError(f"reader is serial:PORT[@BAUD], not {text!r}")
+    port, _, baud = rest.partition("@")
+    try:
+        return port, int(baud) if baud else 57600
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"bad baud rate in {text!r}") from exc
+
+
+def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """The ``hall report`` subcommands (shared with the statistics reports)."""
+    report = sub.choices.get("report")
+    if report is None:
+        report = sub.add_parser("report", help="reports")
+        return report.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    signin = sub.add_parser("signin", help="the fingerprint sign-in station")
+    signin.add_argument(
+        "--reader", type=_reader_spec, required=True, help="serial:/dev/ttyUSB0[@57600]"
+    )
+    signin.add_argument(
+        "--no-gui", action="store_true", help="no screen: print one JSON line per attempt"
+    )
+    signin.add_argument("--device", default="signin-01", help="this station's device id")
+    signin.add_argument("--config", default="config")
+    signin.add_argument(
+        "--events",
+        default=None,
+        help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
+    )
+    signin.add_argument(
+        "--timeout", type=float, default=2.0, help="seconds to wait for each reply of the reader"
+    )
+    signin.add_argument(
+        "--wait", type=float, default=5.0, help="seconds an explicit press waits for a finger"
+    )
+    signin.add_argument(
+        "--button-stdin",
+        action="store_true",
+        help="each line on stdin is a press of the station's button",
+    )
+    signin.add_argument(
+        "--max-attempts", type=int, default=None, help="stop after this many attempts"
+    )
+    signin.set_defaults(func=_signin)
+
+    attendance = _report_kinds(sub).add_parser(
+        "attendance", help="monthly attendance per person and unit (CSV + HTML)"
+    )
+    attendance.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    attendance.add_argument("--config", default="config")
+    attendance.add_argument(
+        "--events",
+        default=None,
+        help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
+    )
+    attendance.add_argument(
+        "--out", default=None, help="output folder (default: <HALL_VAR>/reports/attendance)"
+    )
+    attendance.add_argument("--lang", choices=LANGUAGES, default=None)
+    attendance.set_defaults(func=_report)
+
+
+def _events_path(value: str | None) -> Path:
+    from hall.runtime import RuntimeDir
+
+    return Path(value) if value else RuntimeDir.default().root / EVENTS_FILE
+
+
+def _emit(obj: dict[str, object]) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _signin(args: argparse.Namespace) -> int:
+    from attendance.recorder import FileRecorder
+    from attendance.rules import Context
+    from attendance.station import SignInStation
+    from devices.fingerprint.reader import FingerprintReader
+    from hall.conf.cli import load_or_exit
+
+    if not args.no_gui:
+        print(
+            "hall signin: the station screen is not built yet; run with --no-gui", file=sys.stderr
+        )
+        return 2
+    config = load_or_exit(args.config)
+    ctx = Context.from_config(config)
+    recorder = FileRecorder(_events_path(args.events), ctx)
+    port, baud = args.reader
+
+    def status(state: str, detail: str) -> None:
+        print(
+            json.dumps({"status": state, "detail": detail}, ensure_ascii=False),
+            file=sys.stderr,
+            flush=True,
+        )
+
+    stop = threading.Event()
+    button = threading.Event() if args.button_stdin else None
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    count = 0
+
+    def emit(outcome: object) -> None:
+        nonlocal count
+        _emit(outcome.to_json())  # type: ignore[attr-defined]
+        count += 1
+        if args.max_attempts is not None and count >= args.max_attempts:
+            stop.set()
+
+    if button is not None:
+        threading.Thread(target=_read_button, args=(button, stop), daemon=True).start()
+    with FingerprintReader.serial(port, baud, timeout=args.timeout) as reader:
+        station = SignInStation(
+            reader, ctx, recorder, args.device, wait_s=args.wait, on_status=status
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            station.run(emit, stop, trigger=button)
+    return 0
+
+
+def _read_button(button: threading.Event, stop: threading.Event) -> None:
+    for _line in sys.stdin:
+        button.set()
+    stop.wait()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from attendance.recorder import FileRecorder
+    from attendance.report import build_report, people_csv, to_html, units_csv
+    from attendance.rules import Context
+    from hall.conf.cli import load_or_exit
+    from hall.runtime import RuntimeDir
+
+    config = load_or_exit(args.config)
+    lang = args.lang or config.hall_file.hall.default_language
+    ctx = Context.from_config(config)
+    year, month = args.month
+    now = datetime.now(ctx.tz)
+    if (year, month) > (now.year, now.month):
+        print(f"hall report attendance: {year:04d}-{month:02d} has not begun", file=sys.stderr)
+        return 2
+    until = now.date() if (year, month) == (now.year, now.month) else None
+    path = _events_path(args.events)
+    if not path.exists():
+        print(f"hall report attendance: no attendance record at {path}", file=sys.stderr)
+        return 1
+    state = FileRecorder(path, ctx).refresh()
+    report = build_report(config, ctx, state, year, month, lang, until)
+    out = Path(args.out) if args.out else RuntimeDir.default().root / "reports" / "attendance"
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"attendance-{report.label}"
+    files = {
+        out / f"{stem}-people.csv": people_csv(report, lang),
+        out / f"{stem}-units.csv": units_csv(report, lang),
+        out / f"{stem}.html": to_html(report, lang, printed=now),
+    }
+    for file, text in files.items():
+        # utf-8-sig: spreadsheet programs on the hall's PCs then read the Chinese correctly.
+        encoding = "utf-8-sig" if file.suffix == ".csv" else "utf-8"
+        file.write_text(text, encoding=encoding)
+        print(file)
+    return 0
