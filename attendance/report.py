@@ -267,6 +267,8 @@ tr { page-break-inside: avoid; }
 th, td { border: 1px solid #888; padding: 1mm 1.5mm; }
 th { background: #eee; font-weight: bold; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.zero { color: #aaa; }
+td.id, td.name { white-space: nowrap; }
 tr.pending td { background: #fff3cd; }
 span.flag { color: #8a4b00; font-weight: bold; }
 """
@@ -275,7 +277,12 @@ span.flag { color: #8a4b00; font-weight: bold; }
 def _row_html(cells: list[str], numeric_from: int, flags: str) -> str:
     tds = []
     for n, cell in enumerate(cells):
-        cls = ' class="n"' if n >= numeric_from else ""
+        if n >= numeric_from:
+            cls = ' class="n zero"' if cell == "0" else ' class="n"'
+        else:
+            cls = (
+                ' class="id"' if n == 0 else ' class="name"' if n == 1 and numeric_from > 1 else ""
+            )
         tds.append(f"<td{cls}>{html.escape(cell)}</td>")
     tds.append(f'<td><span class="flag">{html.escape(flags)}</span></td>')
     return "".join(tds)
