@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
+import sqlite3
 import threading
 import time
 import uuid
@@ -29,14 +31,18 @@ from pydantic import ValidationError
 from broker import snapshots
 from broker.engine import EmittedEvent, Engine
 from broker.state import HallState
-from broker.store import Store
+from broker.store import StorageUnavailable, Store
 from hall.conf import HallConfig
 from hall.mqtt import Endpoint, MqttLink
 from hall.protocol import (
+    COMMAND_ARGS,
+    COMMAND_ID_RE,
+    HEARTBEAT_S,
     ROLE_COMMANDS,
     Command,
     CommandRejected,
     ErrorBody,
+    Heartbeat,
     Reply,
     Topics,
     parse_args,
@@ -45,11 +51,21 @@ from hall.protocol import (
 log = logging.getLogger(__name__)
 
 
+STORAGE_RETRY_S = 1.0
+"""After a failed commit, writes are refused at once for this long, then tried again."""
+CLOCK_STEP_S = 30.0
+"""A wall-clock jump larger than this (against the monotonic clock) is logged and shown."""
+
+
 @dataclass(slots=True)
 class Outgoing:
     topic: str
     payload: str
     correlation: bytes | None = None
+    cmd_id: str | None = None
+    ctype: str = ""
+    final: bool = False
+    """True when the reply does not depend on this batch's commit (stored or refused early)."""
 
 
 class FatalServiceError(RuntimeError):
@@ -82,18 +98,30 @@ class QueueService:
         self.batch_max = batch_max
         self.queues_interval_s = queues_interval_s
         self.tick_interval_s = tick_interval_s
-        self.inbound: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self.inbound: queue.Queue[mqtt.MQTTMessage | None] = queue.Queue()
+        # Commands are acknowledged (PUBACK) only after their batch is durable: a service
+        # killed before the commit gets them again from its persistent session.
         self.link = MqttLink(
             endpoint,
             self.topics,
             persistent=True,
             status_extra={"epoch": self.epoch},
             max_inflight=1000,
+            manual_ack=True,
         )
+        self.link.on_connected(self._on_connected)
         self._stop = threading.Event()
+        self._republish = threading.Event()
         self._worker: threading.Thread | None = None
         self._last_queues = 0.0
         self._last_tick = 0.0
+        self._last_beat = 0.0
+        self._wall_mono: tuple[float, float] | None = None
+        self.clock_step: dict[str, Any] | None = None
+        """The last wall-clock step seen: ``{"by_s": ..., "at": ...}``."""
+        self.storage_error: str | None = None
+        """Why the last commit failed, while writes are refused; None when storage is fine."""
+        self._storage_retry_at = 0.0
         self.fatal: BaseException | None = None
 
     # ----------------------------------------------------------- lifecycle
@@ -107,6 +135,18 @@ class QueueService:
         log.info("replayed %d events, seq %d, day %s", n, self.state.seq, self.state.day)
         return n
 
+    def _rebuild(self) -> None:
+        """Throw away the in-memory state and rebuild it from the log (after a failed commit)."""
+        self.state = HallState(recent_limit=self.config.hall_file.queue.board_recent_calls)
+        self._replay()
+        self.engine.state = self.state
+        self.engine.take_emitted()
+
+    def _on_connected(self) -> None:
+        # On paho's thread: only flag it. After a broker restart the retained state is gone.
+        self._republish.set()
+        self.inbound.put(None)
+
     def start(self, timeout: float = 10.0) -> QueueService:
         self.link.subscribe(self.topics.commands_wildcard(), self.inbound.put, inline=True)
         self.link.connect(timeout)
@@ -114,6 +154,10 @@ class QueueService:
         self._worker = threading.Thread(target=self._run, name="queue-worker", daemon=True)
         self._worker.start()
         return self
+
+    def request_stop(self) -> None:
+        """Ask the service to stop (signal-safe); :meth:`wait` then returns."""
+        self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -140,10 +184,13 @@ class QueueService:
                 batch = [first] if first is not None else []
                 while len(batch) < self.batch_max:
                     try:
-                        batch.append(self.inbound.get_nowait())
+                        msg = self.inbound.get_nowait()
                     except queue.Empty:
                         break
+                    if msg is not None:
+                        batch.append(msg)
                 self.process(batch)
+                self._heartbeat()
         except BaseException as exc:  # stop loudly: the log is the truth, restart replays it
             log.critical("queue service stopping: %s", exc, exc_info=True)
             self.fatal = exc
@@ -152,29 +199,70 @@ class QueueService:
     def _idle_timeout(self) -> float:
         if "queues" in self.state.dirty:
             return max(0.0, self.queues_interval_s - (self.clock() - self._last_queues))
-        return 1.0
+        return min(1.0, HEARTBEAT_S / 2)
+
+    def _heartbeat(self) -> None:
+        mono = time.monotonic()
+        if mono - self._last_beat < HEARTBEAT_S:
+            return
+        self._last_beat = mono
+        beat = Heartbeat(
+            epoch=self.epoch,
+            seq=self.state.seq,
+            t=time.time(),
+            day=self.state.day,
+            storage="unavailable" if self.storage_error else "ok",
+        )
+        self.link.publish(self.topics.heartbeat, beat.model_dump_json(), qos=0)
+
+    def _watch_clock(self, now: float) -> None:
+        """Log and show a wall-clock step (NTP, an operator): it moves no business day back."""
+        mono = time.monotonic()
+        if self._wall_mono is not None:
+            wall0, mono0 = self._wall_mono
+            step = (now - wall0) - (mono - mono0)
+            if abs(step) > CLOCK_STEP_S:
+                at = datetime.fromtimestamp(now, self.config.tz).isoformat(timespec="seconds")
+                log.warning("wall clock stepped by %+.0f s (now %s)", step, at)
+                self.clock_step = {"by_s": round(step, 1), "at": at}
+                self.state.dirty.add("queues")
+        self._wall_mono = (now, mono)
 
     def process(self, batch: list[mqtt.MQTTMessage]) -> None:
-        """Carry out a batch: engine, one durable commit, then publish."""
+        """Carry out a batch: engine, one durable commit, then publish, then acknowledge."""
+        now = self.clock()
+        self._watch_clock(now)
+        if self._republish.is_set():
+            self._republish.clear()
+            self._publish_all_snapshots()
+        if self.storage_error is not None and time.monotonic() < self._storage_retry_at:
+            self._refuse_batch(batch)
+            return
         replies: list[Outgoing] = []
         events: list[EmittedEvent] = []
-        now = self.clock()
-        if now - self._last_tick >= self.tick_interval_s:
-            self._last_tick = now
-            self.engine.roll_day(now)
-            events += self.engine.take_emitted()
-        for msg in batch:
-            out = self._handle(msg)
-            events += self.engine.take_emitted()
-            if out is not None:
-                replies.append(out)
         try:
+            if now - self._last_tick >= self.tick_interval_s:
+                self._last_tick = now
+                self.engine.roll_day(now)
+                events += self.engine.take_emitted()
+            for msg in batch:
+                out = self._handle(msg)
+                events += self.engine.take_emitted()
+                if out is not None:
+                    replies.append(out)
             if events:
                 self.store.append(events, self.epoch)
-            self.store.commit()
-        except Exception as exc:
+            wrote = self.store.commit()
+        except StorageUnavailable as exc:
+            self._storage_failed(exc, batch)
+            return
+        except sqlite3.Error as exc:
             self.store.rollback()
             raise FatalServiceError(f"commit failed: {exc}") from exc
+        if self.storage_error is not None and wrote:
+            log.warning("storage is back: writes accepted again")
+            self.storage_error = None
+            self._last_beat = 0.0
         for e in events:
             body = {
                 "seq": e.seq,
@@ -185,17 +273,101 @@ class QueueService:
                 "data": e.data,
             }
             self.link.publish(self.topics.events, _dumps(body), qos=1)
+        self._publish_replies(replies)
+        self._publish_dirty()
+        for msg in batch:
+            self.link.ack(msg)
+
+    def _publish_replies(self, replies: list[Outgoing]) -> None:
         for r in replies:
             props = None
             if r.correlation is not None:
                 props = Properties(PacketTypes.PUBLISH)
                 props.CorrelationData = r.correlation
             self.link.publish(r.topic, r.payload, qos=1, properties=props)
-        self._publish_dirty()
+
+    def _storage_failed(self, exc: StorageUnavailable, batch: list[mqtt.MQTTMessage]) -> None:
+        """Nothing of the batch was kept: rebuild memory from the log, answer every command."""
+        if self.storage_error is None:
+            log.error("storage unavailable, writes refused until it is back: %s", exc)
+        self.storage_error = str(exc)
+        self._storage_retry_at = time.monotonic() + STORAGE_RETRY_S
+        self._last_beat = 0.0
+        self._rebuild()
+        self._refuse_batch(batch)
+
+    def _refuse_batch(self, batch: list[mqtt.MQTTMessage]) -> None:
+        """While storage is down: answer at once instead of letting clients time out."""
+        replies = []
+        for msg in batch:
+            try:
+                out = self._handle_readonly(msg)
+            except StorageUnavailable:
+                continue  # not even a read: the client's retry will be answered
+            if out is not None:
+                replies.append(out)
+        self._publish_replies(replies)
+        for msg in batch:
+            self.link.ack(msg)
+
+    def _unavailable(self, out: Outgoing) -> Outgoing:
+        if out.final:
+            return out
+        reply = self._error(
+            out.cmd_id,
+            out.ctype,
+            "storage_unavailable",
+            "the hall's event log cannot be written (disk full or failing); nothing was done: "
+            "try again shortly",
+            {"cause": self.storage_error or ""},
+        )
+        return Outgoing(out.topic, reply.model_dump_json(), out.correlation, out.cmd_id, out.ctype)
 
     # ----------------------------------------------------------- commands
 
     def _handle(self, msg: mqtt.MQTTMessage) -> Outgoing | None:
+        """Check and carry out one command message; the reply to publish after the commit."""
+        pre = self._prepare(msg)
+        if pre is None or isinstance(pre, Outgoing):
+            return pre
+        client, ctype, cmd, out = pre
+        before = len(self.engine.emitted)
+        try:
+            args = parse_args(ctype, cmd.args)
+            result = self.engine.execute(client, ctype, args)
+            reply = Reply(
+                id=cmd.id, ok=True, type=ctype, result=result, seq=self.state.seq, epoch=self.epoch
+            )
+        except CommandRejected as exc:
+            reply = self._error(cmd.id, ctype, exc.code, exc.message, exc.details)
+        except Exception as exc:
+            if len(self.engine.emitted) != before:
+                raise FatalServiceError(f"{ctype} failed half-way: {exc}") from exc
+            log.exception("%s from %s failed", ctype, client.id)
+            reply = self._error(cmd.id, ctype, "internal_error", "the service could not do this")
+        if ctype != "service.ping":
+            at = datetime.fromtimestamp(self.clock(), self.config.tz).isoformat()
+            self.store.record_command(client.id, cmd.id, ctype, at, reply.model_dump_json())
+        return out(reply, ctype == "service.ping")
+
+    def _handle_readonly(self, msg: mqtt.MQTTMessage) -> Outgoing | None:
+        """While storage is down: stored replies and pings are answered, the rest refused."""
+        pre = self._prepare(msg)
+        if pre is None or isinstance(pre, Outgoing):
+            return pre
+        _client, ctype, cmd, out = pre
+        if ctype == "service.ping":
+            return self._handle(msg)
+        return self._unavailable(out(self._error(cmd.id, ctype, "storage_unavailable", "")))
+
+    def _prepare(
+        self, msg: mqtt.MQTTMessage
+    ) -> Outgoing | tuple[Any, str, Command, Callable[[Reply, bool], Outgoing]] | None:
+        """Everything before the engine: topic, client, payload, role, retry, expiry.
+
+        Returns None (nothing to answer), a final reply, or what the engine needs.
+        No payload whatever may raise out of here: the service must not stop on input.
+        """
         parsed = self.topics.parse_command(msg.topic)
         if parsed is None:
             log.warning("dropped message on %s: not a command topic", msg.topic)
@@ -209,41 +381,46 @@ class QueueService:
         correlation = getattr(props, "CorrelationData", None) if props else None
         reply_topic = self.topics.reply(client_id)
 
-        def out(reply: Reply) -> Outgoing:
-            return Outgoing(reply_topic, reply.model_dump_json(), correlation)
+        def out(reply: Reply, final: bool = False) -> Outgoing:
+            return Outgoing(
+                reply_topic, reply.model_dump_json(), correlation, reply.id, ctype, final
+            )
 
         try:
             cmd = Command.model_validate_json(msg.payload)
-        except (ValidationError, ValueError) as exc:
+        except Exception as exc:  # ValidationError, and whatever else a payload can cause
             cmd_id = _loose_id(msg.payload)
-            return out(self._error(cmd_id, ctype, "malformed", _first_error(exc)))
+            return out(self._error(cmd_id, ctype, "malformed", _first_error(exc)), True)
         stored = self.store.stored_reply(client_id, cmd.id)
         if stored is not None:
             reply = Reply.model_validate_json(stored)
             reply.replayed = True
-            return out(reply)
-        before = len(self.engine.emitted)
-        try:
-            if ctype not in ROLE_COMMANDS.get(client.role, ()):
-                raise CommandRejected(
-                    "forbidden", f"a {client.role.value} client may not send {ctype}"
-                )
-            args = parse_args(ctype, cmd.args)
-            result = self.engine.execute(client, ctype, args)
-            reply = Reply(
-                id=cmd.id, ok=True, type=ctype, result=result, seq=self.state.seq, epoch=self.epoch
+            return out(reply, True)
+        if cmd.expires is not None and time.time() > cmd.expires:
+            # The client gave up on it: carrying it out now would make a ticket nobody holds.
+            return out(
+                self._error(
+                    cmd.id,
+                    ctype,
+                    "expired",
+                    "the command arrived after its deadline and was not carried out",
+                    {"expires": cmd.expires},
+                ),
+                True,
             )
-        except CommandRejected as exc:
-            reply = self._error(cmd.id, ctype, exc.code, exc.message, exc.details)
-        except Exception as exc:
-            if len(self.engine.emitted) != before:
-                raise FatalServiceError(f"{ctype} failed half-way: {exc}") from exc
-            log.exception("%s from %s failed", ctype, client_id)
-            reply = self._error(cmd.id, ctype, "internal_error", "the service could not do this")
-        if ctype != "service.ping":
-            at = datetime.fromtimestamp(self.clock(), self.config.tz).isoformat()
-            self.store.record_command(client_id, cmd.id, ctype, at, reply.model_dump_json())
-        return out(reply)
+        if ctype not in COMMAND_ARGS:
+            return out(
+                self._error(cmd.id, ctype, "unknown_command", f"unknown command type {ctype!r}"),
+                True,
+            )
+        if ctype not in ROLE_COMMANDS.get(client.role, ()):
+            return out(
+                self._error(
+                    cmd.id, ctype, "forbidden", f"a {client.role.value} client may not send {ctype}"
+                ),
+                True,
+            )
+        return client, ctype, cmd, out
 
     def _error(
         self,
@@ -306,19 +483,28 @@ def _dumps(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+_ID = re.compile(COMMAND_ID_RE)
+
+
 def _loose_id(payload: bytes | bytearray) -> str | None:
-    """The command id of a payload that failed validation, if one can be read."""
+    """The command id of a payload that failed validation, if a valid one can be read.
+
+    Never raises: a payload nested 100,000 levels deep makes ``json.loads`` raise
+    ``RecursionError``, which must not stop the service.
+    """
     try:
         data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
         return None
     value = data.get("id") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and len(value) <= 64 else None
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
 
 
 def _first_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        e = exc.errors()[0]
-        where = ".".join(str(p) for p in e["loc"]) or "payload"
-        return f"{where}: {e['msg']}"
-    return "payload is not JSON"
+        errors = exc.errors()
+        if errors:
+            e = errors[0]
+            where = ".".join(str(p) for p in e["loc"]) or "payload"
+            return f"{where}: {e['msg']}"[:300]
+    return "payload is not a JSON command"

@@ -30,7 +30,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hall.protocol import Reply, Topics
+from hall.protocol import STALE_AFTER_S, Heartbeat, Reply, Topics
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,14 @@ class NotAuthorized(MqttError):
 
 class RequestTimeout(MqttError):
     """No reply to a command within the timeout, after every retry."""
+
+
+class ServiceNotResponding(RequestTimeout):
+    """The service's heartbeat stopped: it is hung, stopped or cut off from the broker."""
+
+
+class OpenBroker(ConnectFailed):
+    """The broker at this address lets anonymous clients in: it is not the hall's broker."""
 
 
 class CommandFailed(MqttError):
@@ -88,6 +96,8 @@ class MqttLink:
         session_expiry_s: int = 3600,
         status_extra: dict[str, Any] | None = None,
         max_inflight: int = 100,
+        manual_ack: bool = False,
+        verify_broker: bool = True,
     ):
         self.endpoint = endpoint
         self.topics = topics
@@ -106,11 +116,14 @@ class MqttLink:
         self._dispatch: queue.Queue[tuple[Handler, mqtt.MQTTMessage] | None] = queue.Queue()
         self._dispatcher: threading.Thread | None = None
         self._closed = False
+        self._verify_broker = verify_broker
+        self._connect_hooks: list[Callable[[], None]] = []
 
         c = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=endpoint.client_id,
             protocol=mqtt.MQTTv5,
+            manual_ack=manual_ack,
         )
         c.username_pw_set(endpoint.client_id, endpoint.password)
         c.will_set(
@@ -131,7 +144,19 @@ class MqttLink:
     # ----------------------------------------------------------- lifecycle
 
     def connect(self, timeout: float = 5.0) -> Self:
-        """Connect and wait for the broker's answer; raise :class:`ConnectFailed`."""
+        """Connect and wait for the broker's answer; raise :class:`ConnectFailed`.
+
+        First makes sure the broker is the hall's own: one that lets an anonymous
+        client in (a system Mosquitto on 1883, say) is refused with :class:`OpenBroker`.
+        """
+        if self._verify_broker and admits_anonymous(
+            self.endpoint.host, self.endpoint.port, min(timeout, 2.0)
+        ):
+            raise OpenBroker(
+                f"the broker at {self.endpoint.host}:{self.endpoint.port} lets anonymous "
+                f"clients in: it is not this hall's broker. Start the hall's own "
+                f"(`hall up` or `hall broker`) and give its port."
+            )
         props = Properties(PacketTypes.CONNECT)
         if self._persistent:
             props.SessionExpiryInterval = self._session_expiry_s
@@ -192,6 +217,15 @@ class MqttLink:
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
+
+    def on_connected(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` after every (re)connect, on paho's thread: keep it quick."""
+        self._connect_hooks.append(hook)
+
+    def ack(self, msg: mqtt.MQTTMessage) -> None:
+        """Acknowledge a QoS 1 message received with ``manual_ack`` (after it is durable)."""
+        if msg.qos > 0:
+            self.client.ack(msg.mid, msg.qos)
 
     # ------------------------------------------------------------ publish
 
@@ -297,6 +331,8 @@ class MqttLink:
                     qos=1,
                     retain=True,
                 )
+                for hook in self._connect_hooks:
+                    hook()
             if not self._connack.done():
                 self._connack.set_result(code)
         except Exception:  # a raise here would kill paho's network thread
@@ -349,13 +385,49 @@ class HallClient(MqttLink):
     """A hall app's connection: commands with replies, retries with the same command id."""
 
     def __init__(
-        self, endpoint: Endpoint, topics: Topics, request_timeout_s: float = 5.0, **kw: Any
+        self,
+        endpoint: Endpoint,
+        topics: Topics,
+        request_timeout_s: float = 5.0,
+        stale_after_s: float = STALE_AFTER_S,
+        **kw: Any,
     ):
         super().__init__(endpoint, topics, **kw)
         self.request_timeout_s = request_timeout_s
+        self.stale_after_s = stale_after_s
         self._pending: dict[str, Future[Reply]] = {}
         self._pending_lock = threading.Lock()
+        self._beat: tuple[float, Heartbeat] | None = None
+        """(monotonic time heard, heartbeat) of the latest heartbeat."""
+        self._clock_offset = 0.0
+        """The service's wall clock minus ours, from the latest heartbeat."""
         self.subscribe(topics.reply(self.client_id), self._on_reply, inline=True)
+        self.subscribe(topics.heartbeat, self._on_heartbeat, qos=0, inline=True)
+
+    def _on_heartbeat(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            beat = Heartbeat.model_validate_json(msg.payload)
+        except ValueError:
+            return
+        self._beat = (time.monotonic(), beat)
+        self._clock_offset = beat.t - time.time()
+
+    @property
+    def heartbeat(self) -> Heartbeat | None:
+        return self._beat[1] if self._beat else None
+
+    def service_silent_s(self) -> float | None:
+        """Seconds since the last heartbeat (None before the first one)."""
+        return None if self._beat is None else time.monotonic() - self._beat[0]
+
+    def service_responding(self) -> bool:
+        """False once a heartbeat was heard and then stopped for ``stale_after_s``."""
+        silent = self.service_silent_s()
+        return silent is None or silent < self.stale_after_s
+
+    def service_deadline(self, seconds: float) -> float:
+        """``seconds`` from now on the service's clock, for ``Command.expires``."""
+        return time.time() + self._clock_offset + seconds
 
     def _on_reply(self, msg: mqtt.MQTTMessage) -> None:
         try:
@@ -374,10 +446,13 @@ class HallClient(MqttLink):
         args: dict[str, Any] | None = None,
         cmd_id: str | None = None,
         track: bool = True,
+        expires_in: float | None = None,
     ) -> tuple[str, Future[Reply], int]:
         """Publish a command without waiting; returns (command id, reply future, mid).
 
         With ``track`` the PUBACK can be awaited with :meth:`wait_ack` (and must be).
+        With ``expires_in`` the command is not carried out after that many seconds
+        (it waited in the broker or in a hung service); the broker drops it too.
         """
         cmd_id = cmd_id or uuid.uuid4().hex
         with self._pending_lock:
@@ -387,7 +462,10 @@ class HallClient(MqttLink):
         props = Properties(PacketTypes.PUBLISH)
         props.ResponseTopic = self.topics.reply(self.client_id)
         props.CorrelationData = cmd_id.encode()
-        body = {"id": cmd_id, "args": args or {}}
+        body: dict[str, Any] = {"id": cmd_id, "args": args or {}}
+        if expires_in is not None:
+            body["expires"] = round(self.service_deadline(expires_in), 3)
+            props.MessageExpiryInterval = max(1, int(expires_in + 0.999))
         topic = self.topics.command(self.client_id, ctype)
         if track:
             mid = self.publish_tracked(topic, body, properties=props)
@@ -405,13 +483,23 @@ class HallClient(MqttLink):
     ) -> Reply:
         """Send a command and wait for its reply, retrying with the same id.
 
-        Raises :class:`NotAuthorized` when the broker refuses the topic and
+        Every try carries the same deadline (``Command.expires``: the end of the last
+        try), so a command the service only gets after we gave up is not carried out.
+        Raises :class:`NotAuthorized` when the broker refuses the topic,
+        :class:`ServiceNotResponding` when the service's heartbeat stopped, and
         :class:`RequestTimeout` when no reply came after ``attempts`` tries.
         """
         timeout = timeout or self.request_timeout_s
         cmd_id = cmd_id or uuid.uuid4().hex
+        if not self.service_responding():
+            raise ServiceNotResponding(
+                f"{ctype}: the queue service is not responding "
+                f"(no heartbeat for {self.service_silent_s():.0f} s)"
+            )
+        give_up = time.monotonic() + timeout * attempts
         for attempt in range(1, attempts + 1):
-            _id, fut, mid = self.send(ctype, args, cmd_id)
+            left = give_up - time.monotonic()
+            _id, fut, mid = self.send(ctype, args, cmd_id, expires_in=max(left, 0.5))
             try:
                 self.wait_ack(mid, timeout, self.topics.command(self.client_id, ctype))
             except NotAuthorized:
@@ -426,8 +514,12 @@ class HallClient(MqttLink):
                 return fut.result(timeout)
             except FutureTimeout:
                 log.info("%s %s: no reply (attempt %d/%d)", ctype, cmd_id, attempt, attempts)
+            if not self.service_responding():
+                break
         with self._pending_lock:
             self._pending.pop(cmd_id, None)
+        if not self.service_responding():
+            raise ServiceNotResponding(f"{ctype} {cmd_id}: the queue service is not responding")
         raise RequestTimeout(f"{ctype} {cmd_id}: no reply after {attempts} attempts")
 
     def command(self, ctype: str, args: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
@@ -436,3 +528,36 @@ class HallClient(MqttLink):
         if not reply.ok:
             raise CommandFailed(reply)
         return reply.result
+
+
+def admits_anonymous(host: str, port: int, timeout: float = 2.0) -> bool:
+    """True when the broker accepts an MQTT 5 CONNECT without credentials.
+
+    A raw CONNECT / CONNACK exchange (no paho client, a few milliseconds). A broker
+    that cannot be reached or does not answer counts as not admitting: the real
+    connect then fails with its own message.
+    """
+    client_id = f"probe-{uuid.uuid4().hex[:8]}".encode()
+    variable = b"\x00\x04MQTT\x05\x02\x00\x05\x00"  # v5, clean start, keepalive 5, no props
+    payload = len(client_id).to_bytes(2, "big") + client_id
+    body = variable + payload
+    packet = b"\x10" + bytes([len(body)]) + body
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(packet)
+            head = sock.recv(2)
+            if len(head) < 2 or head[0] != 0x20:
+                return False
+            rest = b""
+            while len(rest) < min(head[1], 2):
+                chunk = sock.recv(head[1] - len(rest))
+                if not chunk:
+                    break
+                rest += chunk
+            accepted = len(rest) >= 2 and rest[1] == 0x00
+            if accepted:
+                sock.sendall(b"\xe0\x00")  # DISCONNECT, normal
+            return accepted
+    except OSError:
+        return False

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _spawn_service(hall: RunningHall) -> subprocess.Popen[bytes]:
     ready = hall.directory / "run" / "queue-service.ready"
     ready.unlink(missing_ok=True)
+    Store.open_or_create(hall.directory / "hall.db", hall.config.code).close()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -121,7 +122,7 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(
             lambda t, b: b.get("prefixes", {}).get("A", {}).get("last_issued") == 200
         )
         assert queues["epoch"] == second["epoch"]
-        store = Store(tmp_path / "hall.db")
+        store = Store.reader(tmp_path / "hall.db")
         try:
             assert store.count("ticket_numbers") == 200
             assert queues["seq"] == store.last_seq()
