@@ -1,0 +1,259 @@
+"""The duty console without a screen: roll call, manual records, decisions, the duty log.
+
+A person signs in with staff id and PIN (checked against the salted hash in staff.toml);
+every command then carries who gave it. :meth:`DutyConsole.view` is the whole screen as plain
+data (texts already in the console's language), so the Kivy view only draws it and tests
+read it without a window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from attendance.recorder import FileRecorder
+from attendance.rules import Context, Rejected, required_sessions
+from attendance.state import PENDING, AttendanceState, Command
+from attendance.status import roll_call
+from hall.conf.duty import SessionCode
+from hall.conf.staff import StaffMember, StaffRole, verify_pin
+from hall.i18n import t
+
+DUTY_ROLES = frozenset(
+    {
+        StaffRole.DUTY_OFFICER,
+        StaffRole.DUTY_DIRECTOR,
+        StaffRole.CENTER_DIRECTOR,
+        StaffRole.WINDOW_HEAD,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    ok: bool
+    text: str
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class RollRow:
+    staff: str
+    name: str
+    status: str
+    text: str
+    record: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    id: str
+    staff: str
+    name: str
+    session: str
+    time: str
+    reason: str
+    entered_by: str
+    corrects: str | None
+
+
+@dataclass(frozen=True)
+class ConsoleView:
+    lang: str
+    day: date
+    session: str
+    session_text: str
+    user: str | None
+    user_name: str
+    on_duty: tuple[str | None, str | None]
+    rows: list[RollRow]
+    counts: dict[str, int]
+    attempts: list[dict[str, str]]
+    pending: list[PendingRow]
+    log_signed: bool
+    can_enter: bool
+    can_decide: bool
+    can_sign: bool
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def current_session(ctx: Context, now: datetime) -> SessionCode:
+    """The session a roll call is about at ``now``: the one open, else the last one opened."""
+    local = ctx.local(now)
+    found = ctx.schedule.session_at(local.date(), local.time())
+    if found is not None:
+        return found
+    opened = [
+        s
+        for s in (SessionCode.MORNING, SessionCode.AFTERNOON, SessionCode.STUDY)
+        if (s is not SessionCode.STUDY or local.isoweekday() == ctx.schedule.study.weekday)
+        and ctx.schedule.window(s).opens <= local.time()
+    ]
+    return opened[-1] if opened else SessionCode.MORNING
+
+
+class DutyConsole:
+    """One console, one signed-in person at a time."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        recorder: FileRecorder,
+        clock: Callable[[], datetime] | None = None,
+        lang: str = "zh-Hant",
+    ) -> None:
+        self.ctx = ctx
+        self.recorder = recorder
+        self.clock = clock or (lambda: datetime.now(ctx.tz))
+        self.lang = lang
+        self.user: StaffMember | None = None
+
+    # ------------------------------------------------------------------ who
+
+    def sign_in(self, staff_id: str, pin: str) -> Feedback:
+        member = self.ctx.staff.get(staff_id.strip().upper())
+        if member is None or not verify_pin(member.pin, pin):
+            return Feedback(False, t("attendance.console.bad_pin", self.lang), "bad_pin")
+        if not DUTY_ROLES.intersection(member.roles):
+            return Feedback(False, t("attendance.console.no_role", self.lang), "no_role")
+        self.user = member
+        return Feedback(True, t("attendance.console.welcome", self.lang, name=member.name))
+
+    def sign_out(self) -> None:
+        self.user = None
+
+    # ------------------------------------------------------------------ actions
+
+    def _submit(self, ctype: str, ok_key: str, **data: Any) -> Feedback:
+        if self.user is None:
+            return Feedback(False, t("attendance.console.sign_in_first", self.lang), "signed_out")
+        try:
+            events = self.recorder.submit(Command(ctype, self.user.id, self.clock(), data))
+        except Rejected as exc:
+            return Feedback(False, t(exc.message_key, self.lang), exc.code)
+        ids = ", ".join(str(e.data.get("id", "")) for e in events if e.data.get("id"))
+        return Feedback(True, t(ok_key, self.lang, n=len(events), ids=ids))
+
+    def enter(
+        self,
+        staff: str | list[str],
+        session: str,
+        reason: str,
+        note: str = "",
+        time: str | None = None,
+    ) -> Feedback:
+        """A manual sign-in for one person, or a list (an outage)."""
+        data: dict[str, Any] = {"staff": staff, "session": session, "reason": reason, "note": note}
+        if time:
+            data["time"] = time
+        return self._submit("manual.enter", "attendance.console.entered", **data)
+
+    def decide(self, record: str, approve: bool, note: str = "") -> Feedback:
+        return self._submit(
+            "manual.decide",
+            "attendance.console.decided",
+            record=record,
+            decision="approve" if approve else "reject",
+            note=note,
+        )
+
+    def correct(self, record: str, **changes: Any) -> Feedback:
+        return self._submit(
+            "manual.correct", "attendance.console.corrected", corrects=record, **changes
+        )
+
+    def report_absence(self, staff: str, session: str, note: str = "") -> Feedback:
+        return self._submit(
+            "absence.report", "attendance.console.noted", staff=staff, session=session, note=note
+        )
+
+    def note(self, text: str) -> Feedback:
+        return self._submit("duty.note", "attendance.console.noted", text=text)
+
+    def sign_log(self) -> Feedback:
+        return self._submit("duty.sign", "attendance.console.log_signed")
+
+    # ------------------------------------------------------------------ the screen
+
+    def view(self, session: SessionCode | None = None) -> ConsoleView:
+        now = self.ctx.local(self.clock())
+        day = now.date()
+        session = session or current_session(self.ctx, now)
+        state: AttendanceState = self.recorder.refresh()
+        lang = self.lang
+        rows = []
+        for row in roll_call(self.ctx, state, day, session):
+            st = row.status
+            text = t(f"attendance.status.{st.status}", lang)
+            if st.leave_kind:
+                text += f"（{t(f'attendance.leave.{st.leave_kind}', lang)}）"
+            rows.append(
+                RollRow(row.staff, row.name, st.status, text, st.manual.id if st.manual else None)
+            )
+        attempts = [
+            {
+                "at": a.at.strftime("%H:%M:%S"),
+                "result": a.result,
+                "device": a.device,
+                "text": t(f"attendance.station.{a.result}", lang),
+            }
+            for a in state.attempts
+            if a.day == day and a.session == session
+        ]
+        names = {s.id: s.name for s in self.ctx.staff.values()}
+        pending = [
+            PendingRow(
+                r.id,
+                r.staff,
+                names.get(r.staff, r.staff),
+                t(f"attendance.session.{r.session.value}", lang),
+                r.time.strftime("%H:%M") if r.time else "",
+                t(f"attendance.reason.{r.reason}", lang) + (f"：{r.note}" if r.note else ""),
+                names.get(r.entered_by, r.entered_by),
+                r.corrects,
+            )
+            for r in state.manual.values()
+            if r.status == PENDING and r.corrected_by is None
+        ]
+        officer, director = self.ctx.on_duty(day)
+        user = self.user.id if self.user else None
+        signed = state.log(day).signed
+        working = session in required_sessions(self.ctx, day)
+        return ConsoleView(
+            lang=lang,
+            day=day,
+            session=session.value,
+            session_text=t(f"attendance.session.{session.value}", lang),
+            user=user,
+            user_name=self.user.name if self.user else "",
+            on_duty=(officer, director),
+            rows=rows,
+            counts=dict(Counter(r.status for r in rows)),
+            attempts=attempts,
+            pending=pending,
+            log_signed=signed,
+            can_enter=user is not None and user == officer and working and not signed,
+            can_decide=user is not None and user == director,
+            can_sign=user is not None
+            and user == director
+            and not signed
+            and now >= self.ctx.sign_log_from(day),
+            labels={
+                key: t(f"attendance.console.{key}", lang)
+                for key in (
+                    "title",
+                    "roll_call",
+                    "failed",
+                    "pending",
+                    "sign_log",
+                    "enter",
+                    "approve",
+                    "reject",
+                    "outage",
+                    "signed",
+                )
+            },
+        )

@@ -1,0 +1,107 @@
+"""The duty console presenter: PIN sign-in, roll call, manual records, decisions, the log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attendance.console import DutyConsole, current_session
+from attendance.recorder import FileRecorder
+from attendance.rules import Context
+from attendance.state import Command
+from hall.conf.duty import SessionCode
+from hall.i18n import t
+from tests.attendance.conftest import DIRECTOR, OFFICER, WED, at
+from tests.attendance.test_station import Clock
+
+
+def _console(ctx: Context, tmp_path: Path, clock: Clock, lang: str = "zh-Hant") -> DutyConsole:
+    recorder = FileRecorder(tmp_path / "events.jsonl", ctx)
+    return DutyConsole(ctx, recorder, clock=clock, lang=lang)
+
+
+def test_pin_sign_in(ctx: Context, tmp_path: Path) -> None:
+    console = _console(ctx, tmp_path, Clock(at(WED, 9)))
+    bad = console.sign_in(OFFICER, "0000")
+    assert not bad.ok and bad.code == "bad_pin" and console.user is None
+    assert console.sign_in("S999", "1234").code == "bad_pin"
+    assert console.sign_in("S013", "1234").code == "no_role"  # window staff, not a head
+    assert console.enter("S020", "morning", "power_cut").code == "signed_out"
+    ok = console.sign_in(OFFICER.lower(), "1234")
+    assert ok.ok and console.user is not None and console.user.id == OFFICER
+
+
+def test_roll_call_manual_record_and_decision(ctx: Context, tmp_path: Path) -> None:
+    clock = Clock(at(WED, 8, 50))
+    console = _console(ctx, tmp_path, clock)
+    punch = Command(
+        "punch.record", "signin-01", at(WED, 8, 5), {"staff": "S020", "device": "signin-01"}
+    )
+    console.recorder.submit(punch)
+    console.recorder.submit(
+        Command(
+            "attempt.record",
+            "signin-01",
+            at(WED, 8, 6),
+            {"result": "unclear", "device": "signin-01"},
+        )
+    )
+    console.sign_in(OFFICER, "1234")
+    view = console.view()
+    assert view.session == "morning" and view.session_text == "上午"
+    assert view.on_duty == (OFFICER, DIRECTOR) and view.can_enter and not view.can_decide
+    rows = {r.staff: r for r in view.rows}
+    assert len(rows) == 53 and rows["S020"].text == "出勤" and rows["S021"].status == "absent"
+    assert view.counts == {"present": 1, "absent": 52}
+    assert view.attempts == [
+        {
+            "at": "08:06:00",
+            "result": "unclear",
+            "device": "signin-01",
+            "text": t("attendance.station.unclear", "zh-Hant"),
+        }
+    ]
+    entered = console.enter("S021", "morning", "unclear_fingerprint", time="08:06")
+    assert entered.ok and "1" in entered.text
+    (pending,) = console.view().pending
+    assert (pending.staff, pending.reason, pending.time) == ("S021", "指紋不明顯", "08:06")
+    refused = console.decide(pending.id, approve=True)
+    assert not refused.ok and refused.text == t("attendance.error.not_duty_director", "zh-Hant")
+    console.sign_out()
+    console.sign_in(DIRECTOR, "1234")
+    assert console.view().can_decide and not console.view().can_enter
+    assert console.decide(pending.id, approve=True).ok
+    view = console.view()
+    assert {r.staff: r.text for r in view.rows}["S021"] == "出勤" and not view.pending
+
+
+def test_outage_batch_and_signing_the_log(ctx: Context, tmp_path: Path) -> None:
+    clock = Clock(at(WED, 9))
+    console = _console(ctx, tmp_path, clock, lang="en")
+    console.sign_in(OFFICER, "1234")
+    people = [f"S{n:03d}" for n in range(20, 26)]
+    batch = console.enter(people, "morning", "power_cut", time="08:20")
+    assert batch.ok and batch.text.startswith("6 record(s)")
+    ids = [p.id for p in console.view().pending]
+    console.sign_out()
+    console.sign_in(DIRECTOR, "1234")
+    clock.now = at(WED, 17, 40)
+    assert not console.view().can_sign
+    for record in ids[:-1]:
+        assert console.decide(record, approve=True).ok
+    clock.now = at(WED, 17, 50)
+    assert console.view().can_sign
+    blocked = console.sign_log()
+    assert blocked.code == "pending_records"
+    assert console.decide(ids[-1], approve=False, note="not in the hall").ok
+    assert console.sign_log().ok
+    view = console.view()
+    assert view.log_signed and not view.can_sign and view.session == "afternoon"
+    morning = {r.staff: r.status for r in console.view(SessionCode.MORNING).rows}
+    assert [morning[p] for p in people] == ["present"] * 5 + ["absent"]
+
+
+def test_current_session(ctx: Context) -> None:
+    assert current_session(ctx, at(WED, 6, 0)) is SessionCode.MORNING
+    assert current_session(ctx, at(WED, 12, 30)) is SessionCode.AFTERNOON
+    assert current_session(ctx, at(WED, 19, 0)) is SessionCode.AFTERNOON
+    assert current_session(ctx, at((2026, 11, 23), 19, 0)) is SessionCode.STUDY
