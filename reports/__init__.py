@@ -1,0 +1,1 @@
+"""Statistics: daily and monthly reports (CSV, charts, HTML) from the queue event log."""
