@@ -200,10 +200,12 @@ class CameraScanner:
     def process(self, frame: np.ndarray, now: float | None = None) -> list[ScanEvent]:
         """Decode one frame and report the codes that became stable (also usable directly)."""
         started = time.perf_counter()
-        reads = decode_frame(frame, ladder="fast", symbologies=self.symbologies)
+        reads = _confirmed(decode_frame(frame, ladder="fast", symbologies=self.symbologies))
         deep = not reads
         if deep:
-            reads = decode_frame(frame, symbologies=self.symbologies, budget_s=self.deep_budget_s)
+            reads = _confirmed(
+                decode_frame(frame, symbologies=self.symbologies, budget_s=self.deep_budget_s)
+            )
         self.stats.frames += 1
         self.stats.deep_frames += deep
         self.stats.reads += bool(reads)
@@ -237,3 +239,8 @@ class CameraScanner:
         if self.on_event is not None:
             with contextlib.suppress(Exception):  # a broken callback must not kill the scanner
                 self.on_event(event)
+
+
+def _confirmed(reads: list[Decoded]) -> list[Decoded]:
+    """Only reads the ladder confirmed: a lone unconfirmed 1D read may be a misread."""
+    return [read for read in reads if read.confirmed]

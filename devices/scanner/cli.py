@@ -108,6 +108,7 @@ def scan_images(
             failed = True
             _emit({**record, "error": str(exc)})
             continue
+        reads = [read for read in reads if read.confirmed]  # a lone 1D read may be a misread
         if reads:
             results = [(read, classify(read.payload, hall_code)) for read in reads]
             read, result = next(((r, c) for r, c in results if c.accepted), results[0])

@@ -9,7 +9,7 @@ nothing; the ladder stops at the first rung that reads something:
 ``inverted``    light-on-dark codes (phone screens in dark mode)
 ``contrast``    CLAHE: glare and uneven light
 ``sharpen``     unsharp mask: slightly out-of-focus frames
-``regions``     each textured region cut out, turned upright, enlarged (tilted, small)
+``regions``     each textured region cut out, bars upright and axis level, enlarged
 ``rotations``   the whole frame turned by ±15° / ±30° (tilt beyond zbar's tolerance)
 ``upscale``     the whole frame enlarged twice (codes too small for zbar's edges)
 ``threshold``   adaptive threshold (shadows across the code)
@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -51,6 +51,8 @@ class Decoded:
     data: bytes = b""
     confirmed: bool = True
     """False for a 1D read from a prepared image that no second view repeated."""
+    quality: int = 0
+    """zbar's count of scan lines that read this text in the view (0: not from zbar)."""
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -100,19 +102,31 @@ MAX_VIEW_PIXELS = 1_300_000
 
 
 def _regions(gray: np.ndarray) -> Iterator[np.ndarray]:
+    """Each region rectified: bars vertical, the code's axis level (perspective and sheared
+    prints), dark on light, enlarged; then the same smoothed along the bars (noise averages
+    out, edges stay) and sharpened."""
     for region in regions.find_regions(gray):
         patch = regions.crop(gray, region)
         angle = region.angle if region.linear else 0.0
         upright = regions.rotate_bound(patch, angle)
+        slope = regions.axis_slope(upright) if region.linear else 0.0
         if regions.light_on_dark(upright):
             patch = cv2.bitwise_not(patch)
         limit = (MAX_VIEW_PIXELS / upright.size) ** 0.5
         for scale in (2.0, 3.0):
             if scale > limit:
                 break
-            view = regions.rotate_bound(patch, angle, scale)
+            view = regions.rectify(patch, angle, slope, scale)
             yield view
+            if region.linear:
+                yield _along_bars(view, scale)
             yield _unsharp(view, 1.0, scale)
+
+
+def _along_bars(view: np.ndarray, scale: float) -> np.ndarray:
+    """Averaged along the (vertical) bars over a few original pixels, then sharpened across."""
+    smooth = cv2.blur(view, (1, int(8 * scale) | 1))
+    return _unsharp(smooth, 1.0, scale)
 
 
 def _rotations(gray: np.ndarray) -> Iterator[np.ndarray]:
@@ -141,6 +155,10 @@ VIEWS: dict[str, Views] = {
 STEPS = (*VIEWS, "model")
 TRUSTED_STEPS = ("raw", "inverted", "model")
 """1D reads from these rungs stand alone; from others they need a second agreeing view."""
+WEAK_CHECK = ("EAN13", "EAN8", "UPCA", "UPCE", "I25", "CODABAR", "CODE39")
+"""1D symbologies whose check (a mod-10 digit, or none) lets a misread through."""
+SOLO_QUALITY = 10
+"""A weak-check read stands alone only when this many of zbar's scan lines agreed on it."""
 
 
 def model_reads(gray: np.ndarray, symbologies: Sequence[str]) -> list[Decoded]:
@@ -154,13 +172,16 @@ def model_reads(gray: np.ndarray, symbologies: Sequence[str]) -> list[Decoded]:
         if regions.light_on_dark(upright):
             upright = 255.0 - upright
         votes: Counter[tuple[str, str]] = Counter()
-        for profile in regions.bar_profiles(upright):
+        for band, profile in enumerate(regions.bar_profiles(upright)):
+            if band == 2 and not votes:
+                break  # the last band alone cannot make two votes
             read = linear.decode_profile(profile, wanted)
             if read is not None:
                 votes[(read.symbology, read.text)] += 1
         if len(votes) == 1 and votes.most_common(1)[0][1] >= 2:
             symbology, text = next(iter(votes))
-            return [Decoded(symbology, text, "model", text.encode("latin-1", "replace"))]
+            data = text.encode("latin-1", "replace")
+            return [Decoded(symbology, text, "model", data, quality=votes[(symbology, text)])]
     return []
 
 
@@ -175,11 +196,18 @@ def _reads(name: str, gray: np.ndarray, symbologies: Sequence[str]) -> Iterator[
 
 
 def _decoded(symbol: RawSymbol, step: str) -> Decoded:
-    return Decoded(symbol.symbology, payload_text(symbol.data, symbol.binary), step, symbol.data)
+    text = payload_text(symbol.data, symbol.binary)
+    return Decoded(symbol.symbology, text, step, symbol.data, quality=symbol.quality)
 
 
 def _trusted(read: Decoded) -> bool:
-    return read.symbology not in LINEAR_ZBAR or read.step in TRUSTED_STEPS
+    """A read that stands alone: QR codes (Reed-Solomon), model reads (band agreement) and
+    raw or inverted 1D reads; a weak-check one only if enough scan lines agreed on it."""
+    if read.symbology not in LINEAR_ZBAR or read.step == "model":
+        return True
+    if read.step not in TRUSTED_STEPS:
+        return False
+    return read.symbology not in WEAK_CHECK or read.quality >= SOLO_QUALITY
 
 
 LINEAR_ZBAR = ("CODE128", "EAN13", "CODE39", "EAN8", "UPCA", "UPCE", "I25", "CODE93", "CODABAR")
@@ -195,12 +223,15 @@ def decode_frame(
     """The codes in ``frame`` (BGR or gray), from the first ladder rung that reads any.
 
     ``ladder`` is ``"fast"`` (the raw rung only), ``"full"`` or a sequence of rung names.
-    QR codes (Reed-Solomon protected) and 1D reads of the raw, inverted and model rungs
-    are accepted at once. zbar misreads 1D codes in resampled views now and then, so a
-    1D read of another rung counts only when two of the rung's views agree, and beats a
-    rival of the same symbology only with more than half of the votes; a lone read is
-    returned with ``confirmed=False`` if the ladder ends without anything better. With
-    ``budget_s`` no new view starts once that much time has passed.
+    QR codes (Reed-Solomon protected), model reads (bands agree) and 1D reads of the raw
+    and inverted rungs are accepted at once, a weak-check one (EAN13: one mod-10 digit)
+    only when ``SOLO_QUALITY`` of zbar's scan lines agreed. zbar misreads 1D codes in
+    resampled views now and then, so another 1D read counts only when two views agree and
+    it holds more than half of the votes of its symbology; a weak-check read needs, over
+    its views, ``SOLO_QUALITY`` agreeing scan lines and more than twice as many as any
+    rival text. A lone read is returned with ``confirmed=False`` if the ladder ends
+    without anything better (callers that act on codes drop it). With ``budget_s`` no new
+    view starts once that much time has passed.
     """
     names = LADDERS[ladder] if isinstance(ladder, str) else tuple(ladder)
     unknown = [n for n in names if n not in STEPS]
@@ -210,39 +241,71 @@ def decode_frame(
     if gray.size == 0:
         return []
     deadline = None if budget_s is None else time.perf_counter() + budget_s
-    votes: Counter[tuple[str, str]] = Counter()
-    first: dict[tuple[str, str], Decoded] = {}
+    tally = _Tally()
     for name in names:
         for reads in _reads(name, gray, symbologies):
-            for read in reads:
-                first.setdefault((read.symbology, read.payload), read)
-            votes.update({(read.symbology, read.payload) for read in reads})
+            tally.add(reads)
             if any(_trusted(read) for read in reads):
                 break
             if deadline is not None and time.perf_counter() > deadline:
                 break
-        chosen = _elect(first, votes)
+        chosen = tally.elect()
         if chosen:
             return chosen
         if deadline is not None and time.perf_counter() > deadline:
             break
-    return _unconfirmed(first, votes)
+    return tally.unconfirmed()
 
 
-def _elect(first: dict[tuple[str, str], Decoded], votes: Counter) -> list[Decoded]:
-    """Trusted reads, and 1D reads with two votes that hold a majority in their symbology."""
-    top: Counter[str] = Counter()
-    for (symbology, _), count in votes.items():
-        top[symbology] = max(top[symbology], count)
-    return [
-        read
-        for key, read in first.items()
-        if _trusted(read) or (votes[key] >= 2 and votes[key] * 2 > top[read.symbology])
-    ]
+Key = tuple[str, str]
 
 
-def _unconfirmed(first: dict[tuple[str, str], Decoded], votes: Counter) -> list[Decoded]:
-    if not first:
-        return []
-    best = max(first, key=lambda k: votes[k])
-    return [replace(first[best], confirmed=False)]
+@dataclass
+class _Tally:
+    """The evidence for each (symbology, text) over the views read so far."""
+
+    first: dict[Key, Decoded] = field(default_factory=dict)
+    votes: Counter[Key] = field(default_factory=Counter)
+    """Views that read it."""
+    lines: Counter[Key] = field(default_factory=Counter)
+    """zbar scan lines that read it, over those views."""
+    trusted: set[Key] = field(default_factory=set)
+
+    def add(self, reads: list[Decoded]) -> None:
+        best: dict[Key, int] = {}
+        for read in reads:
+            key = (read.symbology, read.payload)
+            self.first.setdefault(key, read)
+            best[key] = max(best.get(key, 0), read.quality)
+            if _trusted(read):
+                self.trusted.add(key)
+        for key, quality in best.items():
+            self.votes[key] += 1
+            if self.first[key].step != "model":
+                self.lines[key] += quality
+
+    def _rival_lines(self, key: Key) -> int:
+        return max((n for k, n in self.lines.items() if k[0] == key[0] and k != key), default=0)
+
+    def _accepted(self, key: Key) -> bool:
+        symbology = key[0]
+        if symbology in WEAK_CHECK and self.first[key].step != "model":
+            clear = self.lines[key] > 2 * self._rival_lines(key)
+            enough = key in self.trusted or (
+                self.votes[key] >= 2 and self.lines[key] >= SOLO_QUALITY
+            )
+            return clear and enough
+        if key in self.trusted:
+            return True
+        top = max(n for k, n in self.votes.items() if k[0] == symbology)
+        return self.votes[key] >= 2 and self.votes[key] * 2 > top
+
+    def elect(self) -> list[Decoded]:
+        """Trusted reads, and 1D reads that enough agreeing views hold against rivals."""
+        return [read for key, read in self.first.items() if self._accepted(key)]
+
+    def unconfirmed(self) -> list[Decoded]:
+        if not self.first:
+            return []
+        best = max(self.first, key=lambda k: (self.votes[k], self.lines[k]))
+        return [replace(self.first[best], confirmed=False)]

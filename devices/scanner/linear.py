@@ -374,6 +374,15 @@ def _crossing(r: np.ndarray, i: int, j: int, level: float) -> float:
     return i + (r[i] - level) / (r[i] - r[j]) * (j - i)
 
 
+def _reach_out(r: np.ndarray, first: int, end: int, reach: int) -> tuple[int, int]:
+    """The outermost runs darker than 0.75 that start within ``reach`` pixels outside
+    ``first`` .. ``end`` (faint guard bars), as a new (first, end)."""
+    runs = _dark_runs(r, 0.75)
+    left = [int(a) for a, b in runs if first - reach <= a < first]
+    right = [int(b) for a, b in runs if end < b <= end + reach]
+    return min(left, default=first), max(right, default=end)
+
+
 def decode_profile(
     profile: np.ndarray, symbologies: Sequence[str] = ("CODE128", "EAN13")
 ) -> LinearRead | None:
@@ -391,10 +400,17 @@ def decode_profile(
     if "CODE128" in symbologies:
         best = _decode_code128(r, x0, xe)
     if "EAN13" in symbologies and (best is None or best.cost > GOOD_COST):
-        wide = bar_cluster(r, 0.75) or (first, end, runs)
-        e_x0 = _crossing(r, wide[0] - 1, wide[0], 0.75)
-        e_xe = _crossing(r, wide[1] - 1, wide[1], 0.75)
-        ean = _decode_ean13(r, e_x0, e_xe)
-        if ean and (best is None or ean.cost < best.cost):
-            best = ean
+        # Faint guard bars may stay above half reflectance: the ends at 0.75 as well, but
+        # only a few modules out (beyond the quiet zone lies whatever is around the code).
+        left, right = _reach_out(r, first, end, max(3, int(6 * (end - first) / 95)))
+        bounds = {
+            (x0, xe),
+            (_crossing(r, left - 1, left, 0.75), _crossing(r, right - 1, right, 0.75)),
+        }
+        for e_x0, e_xe in sorted(bounds):
+            ean = _decode_ean13(r, e_x0, e_xe)
+            if ean and (best is None or ean.cost < best.cost):
+                best = ean
+            if best is not None and best.cost <= GOOD_COST:
+                break
     return best if best and best.cost <= MAX_COST else None

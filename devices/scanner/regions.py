@@ -34,13 +34,79 @@ def rotate_bound(image: np.ndarray, degrees: float, scale: float = 1.0) -> np.nd
     """Rotate counter-clockwise about the centre, growing the canvas so nothing is cut."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, scale)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    nw, nh = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
-    matrix[0, 2] += nw / 2 - w / 2
-    matrix[1, 2] += nh / 2 - h / 2
+    return warp_bound(image, matrix)
+
+
+def warp_bound(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Apply the 2x3 affine ``matrix``, translated so the whole image fits the canvas."""
+    h, w = image.shape[:2]
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], dtype=np.float64)
+    mapped = corners @ np.asarray(matrix, dtype=np.float64).T
+    low, high = mapped.min(axis=0), mapped.max(axis=0)
+    shifted = np.array(matrix, dtype=np.float64)
+    shifted[:, 2] -= low
+    nw, nh = int(high[0] - low[0] + 0.5), int(high[1] - low[1] + 0.5)
     return cv2.warpAffine(
-        image, matrix, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        image, shifted, (max(nw, 1), max(nh, 1)), flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REPLICATE,
+    )  # fmt: skip
+
+
+def rectify(image: np.ndarray, degrees: float, slope: float, scale: float = 1.0) -> np.ndarray:
+    """Rotate by ``degrees`` (bars vertical), then shear rows by ``-slope`` (the code's long
+    axis horizontal), in one resampling; columns stay vertical, so the bars do too."""
+    h, w = image.shape[:2]
+    rotation = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), degrees, scale), [0, 0, 1]])
+    shear = np.array([[1.0, 0.0, 0.0], [-slope, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    return warp_bound(image, (shear @ rotation)[:2])
+
+
+def axis_slope(upright: np.ndarray, max_slope: float = 0.6) -> float:
+    """Slope (dy/dx) of the long axis of the bars in an image whose bars are vertical.
+
+    Under perspective or a sheared print the bars' tops and bottoms do not run at right
+    angles to the bars; a scan line must then follow the code's axis, not the normal of
+    its bars. The top and bottom of the longest vertical run of bar edges in each column
+    are followed from the left third of the code to its right third (median of slopes).
+    """
+    img = upright.astype(np.float32)
+    gx = np.abs(cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3))
+    gy = np.abs(cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3))
+    energy = cv2.blur(np.maximum(gx - gy, 0.0), (9, 3))
+    peak = float(np.percentile(energy, 99.5))
+    if peak <= 0:
+        return 0.0
+    mask = np.r_[
+        np.zeros((1, img.shape[1]), bool), energy > 0.3 * peak, np.zeros((1, img.shape[1]), bool)
+    ]
+    columns, tops, bottoms = [], [], []
+    for x in range(mask.shape[1]):
+        edges = np.flatnonzero(np.diff(mask[:, x].astype(np.int8)))
+        if len(edges) < 2:
+            continue
+        first, end = max(edges.reshape(-1, 2), key=lambda run: run[1] - run[0])
+        if first > 0 and end < img.shape[0]:  # not a bar cut by the frame's edge
+            columns.append(x)
+            tops.append(first)
+            bottoms.append(end)
+    if len(columns) < 12:
+        return 0.0
+    xs, top, bottom = np.array(columns), np.array(tops), np.array(bottoms)
+    length = bottom - top
+    keep = length >= 0.5 * np.percentile(length, 90)
+    xs, top, bottom = xs[keep], top[keep], bottom[keep]
+    if len(xs) < 12:
+        return 0.0
+    third = len(xs) // 3
+    dx = np.maximum(xs[-third:][None, :] - xs[:third][:, None], 1)
+    up, down = (
+        float(np.median((edge[-third:][None, :] - edge[:third][:, None]) / dx))
+        for edge in (top, bottom)
     )
+    # Tops and bottoms agree on a sheared code; when they do not (digits under the bars,
+    # a bar cut by the frame), the gentler one is the safer guess.
+    slope = (up + down) / 2 if abs(up - down) <= 0.03 else min(up, down, key=abs)
+    return slope if abs(slope) <= max_slope else 0.0
 
 
 def find_regions(gray: np.ndarray, limit: int = 3, min_area: int = 600) -> list[Region]:
@@ -87,13 +153,15 @@ def _sharpness(rotated: np.ndarray) -> float:
 
 
 def upright_bars(gray: np.ndarray, region: Region) -> np.ndarray:
-    """The region rotated so its bars are vertical, the angle refined to the sharpest profile."""
+    """The region rotated so its bars are vertical (the angle refined to the sharpest profile),
+    then sheared so the code's long axis is horizontal (:func:`axis_slope`)."""
     patch = crop(gray, region).astype(np.float32)
-    best = max(
-        (rotate_bound(patch, region.angle + delta) for delta in np.arange(-3.0, 3.01, 0.5)),
-        key=_sharpness,
+    angle = max(
+        (region.angle + delta for delta in np.arange(-3.0, 3.01, 0.5)),
+        key=lambda a: _sharpness(rotate_bound(patch, a)),
     )
-    return best
+    slope = axis_slope(rotate_bound(patch, angle))
+    return rectify(patch, angle, slope) if slope else rotate_bound(patch, angle)
 
 
 def _bar_rows(upright: np.ndarray) -> tuple[int, int]:

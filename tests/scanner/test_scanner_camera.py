@@ -57,7 +57,10 @@ def _folder(tmp_path: Path, frames: list[str | None]) -> Path:
 @needs_fixtures
 def test_folder_source_reports_each_stable_code_once(tmp_path: Path) -> None:
     frames = ["000", "000", "000", None, "016", "016", "016", None, "018", None]
-    with CameraScanner(str(_folder(tmp_path, frames)), stable_frames=2, window=3) as scanner:
+    # No deep-ladder time budget: on a busy machine it would end the ladder before the
+    # model rung that 016 needs; this test is about reporting, not speed.
+    folder = str(_folder(tmp_path, frames))
+    with CameraScanner(folder, stable_frames=2, window=3, deep_budget_s=None) as scanner:
         events = _drain(scanner)
     assert _codes(events) == [(sample("000").payload, "id"), ("GY202607168439X", "case")]
     assert scanner.stats.frames == len(frames)
@@ -72,7 +75,7 @@ def test_mjpg_video_file_source(tmp_path: Path) -> None:
     for name in ("020", "020", "007", "007", "018", "018"):
         writer.write(cv2.imread(str(sample(name).path)))
     writer.release()
-    with CameraScanner(str(video)) as scanner:
+    with CameraScanner(str(video), deep_budget_s=None) as scanner:  # 007 needs the model rung
         events = _drain(scanner)
     assert _codes(events) == [
         (sample("020").payload, "case"),
