@@ -52,6 +52,12 @@ def _check(args: argparse.Namespace) -> int:
     for cls, n in summary["items_per_class"].items():
         print(f"    {cls}: {n}")
     print(f"  ticket prefixes: {' '.join(summary['prefixes'])}")
+    cal = config.calendar
+    years = ", ".join(str(y) for y in cal.years)
+    print(
+        f"  calendar: {years} ({len(cal.holidays)} holidays, "
+        f"{len(cal.workdays)} make-up working days)"
+    )
     roles = ", ".join(f"{r} {n}" for r, n in sorted(summary["clients_per_role"].items()))
     print(f"  clients: {roles}")
     if config.roster is not None:
