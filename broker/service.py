@@ -262,6 +262,7 @@ class QueueService:
         if self.storage_error is not None and wrote:
             log.warning("storage is back: writes accepted again")
             self.storage_error = None
+            self.state.dirty.add("queues")
             self._last_beat = 0.0
         for e in events:
             body = {
@@ -294,6 +295,8 @@ class QueueService:
         self._storage_retry_at = time.monotonic() + STORAGE_RETRY_S
         self._last_beat = 0.0
         self._rebuild()
+        self.state.dirty.add("queues")  # the service snapshot shows the storage error
+        self._publish_dirty()
         self._refuse_batch(batch)
 
     def _refuse_batch(self, batch: list[mqtt.MQTTMessage]) -> None:
@@ -442,6 +445,7 @@ class QueueService:
     # ---------------------------------------------------------- snapshots
 
     def _publish_all_snapshots(self) -> None:
+        self._retain("catalog", snapshots.catalog(self.engine, self.epoch, self.clock()))
         self.state.dirty.update({"board", "queues", "service"})
         self.state.dirty.update(f"window/{w.id}" for w in self.config.windows)
         self._last_queues = 0.0
@@ -461,7 +465,15 @@ class QueueService:
                 body = snapshots.queues(self.engine, self.epoch, now)
                 # The service snapshot rides along at the same (rate-limited) pace.
                 self._retain(
-                    "service", snapshots.service(self.engine, self.epoch, now, self.started_at)
+                    "service",
+                    snapshots.service(
+                        self.engine,
+                        self.epoch,
+                        now,
+                        self.started_at,
+                        self.storage_error,
+                        self.clock_step,
+                    ),
                 )
                 published.add("service")
             elif name == "board":

@@ -64,7 +64,14 @@ def window(engine: Engine, epoch: str, now: float, window_id: str) -> dict[str, 
     }
 
 
-def service(engine: Engine, epoch: str, now: float, started_at: float) -> dict[str, Any]:
+def service(
+    engine: Engine,
+    epoch: str,
+    now: float,
+    started_at: float,
+    storage_error: str | None = None,
+    clock_step: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     s = engine.state
     return {
         **_stamp(engine, epoch, now),
@@ -72,4 +79,32 @@ def service(engine: Engine, epoch: str, now: float, started_at: float) -> dict[s
         "tickets_today": len(s.tickets),
         "waiting": sum(len(q) for ranks in s.waiting.values() for q in ranks.values())
         + sum(len(q) for q in s.targeted.values()),
+        "storage": {"ok": storage_error is None, "error": storage_error},
+        "clock": {"behind_business_day": engine.clock_behind, "last_step": clock_step},
+    }
+
+
+def catalog(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+    """The hall's names, so a display or LED strip written from the contract can label calls."""
+    c = engine.config
+    return {
+        **_stamp(engine, epoch, now),
+        "hall": {"code": c.code, "name": c.hall_file.hall.name.model_dump(by_alias=True)},
+        "items": {
+            i.code: {
+                "name": i.name.model_dump(by_alias=True),
+                "prefix": i.prefix,
+                "unit": i.unit,
+                "windows": list(i.windows),
+            }
+            for i in c.items
+        },
+        "windows": {
+            w.id: {
+                "number": int(w.id[1:]),
+                "name": w.name.model_dump(by_alias=True),
+                "unit": w.unit,
+            }
+            for w in c.windows
+        },
     }
