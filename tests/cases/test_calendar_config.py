@@ -95,3 +95,11 @@ def test_promised_limit_not_shorter_than_legal_is_a_config_error(
     assert any(
         "promised_days (4) must be shorter than legal_days (3)" in str(i) for i in exc.value.issues
     )
+
+
+def test_config_check_names_the_calendar(capsys: pytest.CaptureFixture[str]) -> None:
+    from hall.cli import main
+
+    assert main(["config", "check", str(REPO / "config")]) == 0
+    out = capsys.readouterr().out
+    assert "calendar: 2026, 2027 (62 holidays, 11 make-up working days)" in out
