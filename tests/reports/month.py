@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import random
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 from broker.engine import EmittedEvent, Engine
 from broker.state import HallState
-from broker.store import SCHEMA
+from broker.store import Store
 from hall.conf import HallConfig
 from hall.protocol import parse_args
 
@@ -215,16 +213,11 @@ def simulate(config: HallConfig, first: date, last: date, seed: int = 7) -> Mont
     return month
 
 
-def write_log(path: Path, events: list[EmittedEvent], epoch: str = "testepoch") -> None:
-    """The events in the queue service's log format (``broker/store.py`` schema)."""
-    db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
-    db.executemany(
-        "INSERT INTO events(seq, at, day, type, data, epoch) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (e.seq, e.at, e.day, e.type, json.dumps(e.data, ensure_ascii=False), epoch)
-            for e in events
-        ],
-    )
-    db.commit()
-    db.close()
+def write_log(path: Path, events: list[EmittedEvent], hall_code: str, epoch: str = "e1") -> None:
+    """Store the events with the queue service's own event log (``broker/store.py``)."""
+    store = Store.create(path, hall_code, durable=False)
+    try:
+        store.append(events, epoch)
+        store.commit()
+    finally:
+        store.close()

@@ -28,9 +28,9 @@ def month(mini_config: HallConfig) -> Month:
 
 
 @pytest.fixture(scope="module")
-def log(month: Month, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def log(month: Month, mini_config: HallConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("log") / "hall.db"
-    write_log(path, month.events)
+    write_log(path, month.events, mini_config.code)
     return path
 
 
@@ -260,3 +260,20 @@ def test_cli(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert rc == 1
     assert "no event log" in capsys.readouterr().err
+
+
+def test_reads_beside_the_running_writer(
+    mini_config: HallConfig, log: Path, month: Month, tmp_path: Path
+) -> None:
+    from broker.store import Store
+
+    writer = Store(log, durable=False, hall_code=mini_config.code)
+    try:
+        writer.begin()  # the service holds a write transaction
+        report = build_report(mini_config, log, DAY, DAY, tmp_path / "w", title="w")
+    finally:
+        writer.rollback()
+        writer.close()
+    assert report.stats.tickets == sum(
+        1 for x in month.tickets.values() if x.day == DAY.isoformat()
+    )
