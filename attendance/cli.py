@@ -12,8 +12,11 @@ import json
 import signal
 import sys
 import threading
-from datetime import date, datetime
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hall.i18n import LANGUAGES
 
@@ -79,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     signin.add_argument(
         "--max-attempts", type=int, default=None, help="stop after this many attempts"
     )
+    _screen_arguments(signin)
     signin.set_defaults(func=_signin)
 
     attendance = _report_kinds(sub).add_parser(
@@ -98,6 +102,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     attendance.set_defaults(func=_report)
 
 
+def _screen_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=LANGUAGES, default=None)
+    p.add_argument("--size", default=None, help="window size WxH")
+    p.add_argument("--fullscreen", action="store_true")
+    p.add_argument(
+        "--clock-from",
+        type=datetime.fromisoformat,
+        default=None,
+        metavar="ISO",
+        help="run the clock from this local time (demonstrations, screenshots)",
+    )
+
+
+def _clock(ctx: Any, start: datetime | None) -> Callable[[], datetime]:
+    """The hall's local time, or a clock that starts at ``start`` and runs from there."""
+    tz = ctx.tz
+    if start is None:
+        return lambda: datetime.now(tz)
+    begin = start if start.tzinfo else start.replace(tzinfo=tz)
+    t0 = time.monotonic()
+    return lambda: begin + timedelta(seconds=time.monotonic() - t0)
+
+
+def _window(args: argparse.Namespace, default: str, title: str) -> None:
+    from ui.boot import WindowSettings, configure
+
+    width, height = (int(v) for v in (args.size or default).lower().split("x"))
+    configure(
+        WindowSettings(
+            width=width,
+            height=height,
+            fullscreen=args.fullscreen,
+            kiosk=args.fullscreen,
+            title=title,
+        )
+    )
+
+
 def _events_path(value: str | None) -> Path:
     from hall.runtime import RuntimeDir
 
@@ -115,15 +157,13 @@ def _signin(args: argparse.Namespace) -> int:
     from devices.fingerprint.reader import FingerprintReader
     from hall.conf.cli import load_or_exit
 
-    if not args.no_gui:
-        print(
-            "hall signin: the station screen is not built yet; run with --no-gui", file=sys.stderr
-        )
-        return 2
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
     recorder = FileRecorder(_events_path(args.events), ctx)
     port, baud = args.reader
+    clock = _clock(ctx, args.clock_from)
+    if not args.no_gui:
+        return _signin_screen(args, config, ctx, recorder, clock)
 
     def status(state: str, detail: str) -> None:
         print(
@@ -148,10 +188,31 @@ def _signin(args: argparse.Namespace) -> int:
         threading.Thread(target=_read_button, args=(button, stop), daemon=True).start()
     with FingerprintReader.serial(port, baud, timeout=args.timeout) as reader:
         station = SignInStation(
-            reader, ctx, recorder, args.device, wait_s=args.wait, on_status=status
+            reader, ctx, recorder, args.device, clock=clock, wait_s=args.wait, on_status=status
         )
         with contextlib.suppress(KeyboardInterrupt):
             station.run(emit, stop, trigger=button)
+    return 0
+
+
+def _signin_screen(
+    args: argparse.Namespace, config: Any, ctx: Any, recorder: Any, clock: Callable[[], datetime]
+) -> int:
+    from devices.fingerprint.reader import FingerprintReader
+
+    _window(args, "1024x600", "hall signin")
+    from attendance.station import SignInStation, StationScreen
+    from attendance.station_view import StationApp
+
+    port, baud = args.reader
+    name = config.hall_file.hall.name
+    with FingerprintReader.serial(port, baud, timeout=args.timeout) as reader:
+        station = SignInStation(reader, ctx, recorder, args.device, clock=clock, wait_s=args.wait)
+        screen = StationScreen({lang: name.get(lang) for lang in LANGUAGES})
+        app = StationApp(
+            station, screen, clock, lang=args.lang or config.hall_file.hall.default_language
+        )
+        app.run()
     return 0
 
 

@@ -119,6 +119,11 @@ class SignInStation:
         self.status_detail = ""
         self._finger_down = False
 
+    @property
+    def finger_down(self) -> bool:
+        """A finger was read and has not been seen to leave the sensor yet."""
+        return self._finger_down
+
     # ------------------------------------------------------------------ one attempt
 
     def attempt(self, wait_s: float | None = None) -> Outcome:
@@ -259,3 +264,50 @@ class SignInStation:
         self.status, self.status_detail = status, detail
         if changed and self.on_status is not None:
             self.on_status(status, detail)
+
+
+class StationScreen:
+    """What the screen by the reader shows, as plain data (the Kivy view only draws it)."""
+
+    def __init__(self, hall_name: dict[str, str], hold_s: float = 8.0) -> None:
+        self.hall_name = hall_name
+        self.hold_s = hold_s
+        self.status = ONLINE
+        self.last: Outcome | None = None
+        self._shown = 0.0
+
+    def show(self, outcome: Outcome, now_s: float | None = None) -> None:
+        self.last = outcome
+        self._shown = time.monotonic() if now_s is None else now_s
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+
+    def view(self, lang: str, now: datetime, now_s: float | None = None) -> dict[str, Any]:
+        """Texts and tone for ``lang``; the last outcome fades back to the prompt."""
+        elapsed = (time.monotonic() if now_s is None else now_s) - self._shown
+        outcome = self.last if self.last is not None and elapsed < self.hold_s else None
+        if outcome is None:
+            tone, message = "idle", t("attendance.station.prompt", lang)
+        else:
+            message = outcome.message(lang)
+            if outcome.result is not AttemptResult.MATCHED:
+                tone = "fail"
+            elif outcome.late or outcome.counted is False or outcome.session is None:
+                tone = "warn"
+            else:
+                tone = "ok"
+        if self.status == OFFLINE:
+            tone = "fail" if outcome is None else tone
+            message = message if outcome is not None else t("attendance.station.device_fault", lang)
+        return {
+            "title": f"{self.hall_name.get(lang, '')} · {t('attendance.station.title', lang)}",
+            "clock": now.strftime("%H:%M:%S"),
+            "message": message,
+            "tone": tone,
+            "status": self.status,
+            "status_text": t(f"attendance.station.{self.status}", lang),
+            "button": t("attendance.station.button", lang),
+            "result": outcome.result.value if outcome else None,
+            "staff": outcome.staff if outcome else None,
+        }

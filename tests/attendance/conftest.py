@@ -55,3 +55,6 @@ class Desk:
 @pytest.fixture
 def desk(ctx: Context) -> Desk:
     return Desk(ctx)
+
+
+from ui.testing import gui_display, launch_app  # noqa: E402, F401  (GUI fixtures)
