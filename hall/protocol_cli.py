@@ -22,8 +22,12 @@ def write_schemas(out: Path) -> list[Path]:
     from hall.protocol import json_schemas
 
     out.mkdir(parents=True, exist_ok=True)
+    schemas = json_schemas()
+    for stale in out.glob("*.json"):
+        if stale.stem not in schemas:
+            stale.unlink()
     written = []
-    for name, schema in sorted(json_schemas().items()):
+    for name, schema in sorted(schemas.items()):
         path = out / f"{name}.json"
         path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)

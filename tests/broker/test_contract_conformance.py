@@ -1,0 +1,78 @@
+"""What the real service publishes is what ``hall.contract`` says: replies, events, snapshots."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from broker.state import EVENT_TYPES
+from hall.contract import (
+    EVENT_MODELS,
+    RESULT_MODELS,
+    event_data,
+    result,
+    snapshot_model,
+)
+from hall.contract.base import Event, Heartbeat
+from tests.support import Collector, RunningHall
+
+pytestmark = pytest.mark.broker
+
+
+def test_every_folded_event_type_has_a_model() -> None:
+    assert set(EVENT_TYPES) == set(EVENT_MODELS)
+
+
+def test_a_day_at_two_windows_conforms(hall: RunningHall) -> None:
+    watcher = hall.client("display-lobby")
+    seen = Collector()
+    watcher.subscribe(hall.topics.events, seen)
+    watcher.subscribe(hall.topics.state("#"), seen)
+    watcher.subscribe(hall.topics.heartbeat, seen, qos=0)
+    kiosk, w1, w4 = hall.client("kiosk-01"), hall.client("window-01"), hall.client("window-04")
+    replies = []
+    for item in ("XK-GA-001", "XK-GA-001", "XK-SJ-001", "XK-GA-001"):
+        replies.append(kiosk.request("ticket.issue", {"item": item, "lang": "en"}))
+    first = result(replies[0])
+    replies.append(kiosk.request("ticket.print_result", {"ticket": first.ticket.id, "ok": True}))
+    replies.append(kiosk.request("ticket.status", {"ticket": first.ticket.ref}))
+    replies.append(kiosk.request("service.ping", {"nonce": "n"}))
+    for w in (w1, w4):
+        replies.append(w.request("window.open"))
+    replies += [
+        w1.request("window.call_next"),
+        w1.request("window.recall"),
+        w1.request("window.start"),
+        w1.request("window.finish", {"outcome": "promised"}),
+        w1.request("window.call_next"),
+        w1.request("window.skip"),
+        w4.request("window.call_next"),
+        w4.request("window.transfer", {"to_window": "W01", "note": "n"}),
+        w1.request("window.pause"),
+    ]
+    for reply in replies:
+        assert reply.ok, reply
+        if reply.type in RESULT_MODELS:
+            typed = result(reply)
+            assert typed.model_dump(by_alias=True, exclude_unset=True) is not None
+
+    deadline = time.monotonic() + 10
+    while not any(t.endswith("/heartbeat") for t, _b in seen.messages):
+        assert time.monotonic() < deadline, "no heartbeat"
+        time.sleep(0.05)
+    types, snapshots = set(), set()
+    root = hall.topics.root
+    for topic, body in list(seen.messages):
+        if topic == hall.topics.events:
+            event = Event.model_validate(body)
+            event_data(event)
+            types.add(event.type)
+        elif topic == hall.topics.heartbeat:
+            Heartbeat.model_validate(body)
+        else:
+            name = topic.removeprefix(f"{root}/state/")
+            snapshot_model(name).model_validate(body)
+            snapshots.add(name.split("/")[0])
+    assert {"ticket.issued", "ticket.called", "ticket.finished", "ticket.requeued"} <= types
+    assert {"board", "queues", "service", "catalog", "window"} <= snapshots
