@@ -8,6 +8,16 @@ import signal
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    kiosk = sub.add_parser(
+        "kiosk",
+        help="the applicant kiosk (touch screen GUI)",
+        description="The applicant kiosk. Headless: run under xvfb-run and pass "
+        "--screenshots DIR --every SECONDS to see it.",
+    )
+    from kiosk.app import add_arguments
+
+    add_arguments(kiosk)
+    kiosk.set_defaults(func=_kiosk)
     demo = sub.add_parser("demo-traffic", help="simulated applicants and window staff (demo)")
     demo.add_argument("--config", default="config")
     demo.add_argument("--var", default=None)
@@ -17,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--pace", type=float, default=1.0, help="time factor (0.1 = ten times faster)"
     )
     demo.set_defaults(func=_demo)
+
+
+def _kiosk(args: argparse.Namespace) -> int:
+    from kiosk.app import run
+
+    return run(args)
 
 
 def _demo(args: argparse.Namespace) -> int:

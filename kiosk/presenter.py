@@ -691,8 +691,9 @@ class Presenter:
             else window
         )
         state = ticket["status"]
+        ahead = status.get("people_ahead", 0)
         if state == "waiting":
-            line = self.tr("ticket_waiting", count=status.get("people_ahead", 0))
+            line = self.tr("ticket_waiting", count=ahead) if ahead else self.tr("ticket_next")
         elif state == "called":
             line = self.tr("ticket_called", window=window_name)
         elif state == "serving":

@@ -74,7 +74,13 @@ def _visible(w: Any) -> bool:
 
 
 def find_widget(target: str, index: int = 0) -> Any:
-    """A widget by kv id, or by its exact text with ``text:`` prefix."""
+    """A widget by kv id, by its exact text (``text:...``) or by the ``ui_key`` attribute
+    an app gives widgets it makes in Python (``key:...``, e.g. one button per list entry)."""
+    if target.startswith("key:"):
+        hits = [w for w in live_widgets() if getattr(w, "ui_key", None) == target[4:]]
+        if len(hits) <= index:
+            raise DriverError(f"no widget with ui_key {target[4:]!r} on screen")
+        return hits[index]
     if target.startswith("text:"):
         text = target[5:]
         hits = [
@@ -130,6 +136,40 @@ def describe(w: Any) -> dict[str, Any]:
     }
 
 
+def clipped_texts() -> list[dict[str, Any]]:
+    """Visible labels and buttons whose rendered text is larger than the widget: clipped
+    or spilling (labels inside a ScrollView are skipped: they scroll)."""
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    inside_scroll: set[int] = set()
+    for w in live_widgets():
+        if isinstance(w, ScrollView):
+            inside_scroll.update(id(x) for x in _walk(w))
+    out = []
+    for w in live_widgets():
+        if not isinstance(w, Label) or not w.text or not _visible(w) or id(w) in inside_scroll:
+            continue
+        tw, th = w.texture_size
+        if tw > w.width + 2 or th > w.height + 2:
+            out.append(describe(w))
+    return out
+
+
+def small_targets(min_px: float) -> list[dict[str, Any]]:
+    """Enabled, visible buttons smaller than ``min_px`` in either direction."""
+    from kivy.uix.behaviors import ButtonBehavior
+
+    return [
+        describe(w)
+        for w in live_widgets()
+        if isinstance(w, ButtonBehavior)
+        and _visible(w)
+        and not getattr(w, "disabled", False)
+        and (w.width < min_px - 0.5 or w.height < min_px - 0.5)
+    ]
+
+
 class DriverConnection:
     """The app's end: executes the test's requests on the main thread."""
 
@@ -151,6 +191,8 @@ class DriverConnection:
                 if isinstance(getattr(w, "text", None), str) and w.text and _visible(w)
             ],
             "type": type_keys,
+            "clipped": clipped_texts,
+            "small_targets": lambda: small_targets(getattr(self.app, "min_target_px", 0)),
             "state": lambda: self.app.driver_state(),
             "call": lambda name, *args: getattr(self.app, f"driver_{name}")(*args),
             "window": self._window,
@@ -282,6 +324,14 @@ class AppDriver:
 
     def labels(self) -> list[dict[str, Any]]:
         return self.request("labels")
+
+    def clipped(self) -> list[dict[str, Any]]:
+        """Texts on screen that do not fit their widget (should be empty)."""
+        return self.request("clipped")
+
+    def small_targets(self) -> list[dict[str, Any]]:
+        """Buttons on screen smaller than the app's ``min_target_px`` (should be empty)."""
+        return self.request("small_targets")
 
     def type(self, text: str, enter: bool = True) -> None:
         self.request("type", text, enter)

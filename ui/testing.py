@@ -28,7 +28,7 @@ import pytest
 
 from ui.driver import AppDriver
 
-SCREEN = "1280x800x24"
+SCREEN = "1920x1080x24"
 
 
 class Xvfb:

@@ -54,8 +54,8 @@ class Scanner(Strict):
 class Screen(Strict):
     """The kiosk's physical screen."""
 
-    width_px: int = Field(default=1280, ge=320, le=7680)
-    height_px: int = Field(default=800, ge=240, le=4320)
+    width_px: int = Field(default=1920, ge=320, le=7680)
+    height_px: int = Field(default=1080, ge=240, le=4320)
     diagonal_in: float = Field(default=21.5, gt=3, le=100)
     fullscreen: bool = True
 
@@ -76,7 +76,7 @@ class KioskDefaults(Strict):
     retry_s: float = Field(default=5, ge=1, le=120)
     """The kiosk retries an unanswered request this often while the service is away."""
     min_target_mm: float = Field(default=15, ge=7, le=40)
-    font_mm: float = Field(default=5.5, ge=3, le=20)
+    font_mm: float = Field(default=7, ge=3, le=20)
     page_size: int = Field(default=8, ge=2, le=30)
     """Buttons per page on the Choose screen."""
 

@@ -1,0 +1,207 @@
+"""The kiosk's link to the hall: broker connection (kept trying), printer, scanner.
+
+:class:`KioskConnection` is the presenter's :class:`~kiosk.presenter.Backend`. It
+connects in the background and keeps trying while the broker is away, so a kiosk
+started before the broker (or one whose broker restarts) recovers on its own;
+until then every request answers ``service_unreachable`` at once. It also runs
+a serial or camera scanner from ``kiosks.toml`` on a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from hall.conf import HallConfig
+from hall.conf.kiosks import KioskSettings, ScannerKind
+from hall.i18n import t
+from hall.mqtt import HallClient, MqttError
+from hall.protocol import Topics
+from hall.runtime import RuntimeDir
+from kiosk.backend import ServiceBackend
+from kiosk.desk import DeskResult, TicketDesk, TicketRequest
+
+log = logging.getLogger(__name__)
+
+
+class KioskConnection:
+    def __init__(
+        self,
+        config: HallConfig,
+        settings: KioskSettings,
+        var: RuntimeDir,
+        client_id: str,
+        host: str | None = None,
+        port: int | None = None,
+        printer_url: str | None = None,
+        scanner: str | None = None,
+    ):
+        self.config = config
+        self.settings = settings
+        self.var = var
+        self.client_id = client_id
+        self.host = host
+        self.port = port
+        self.printer_url = printer_url or settings.kiosk.printer
+        self.scanner_spec = scanner
+        self.printer: Any = None
+        self.client: HallClient | None = None
+        self.desk: TicketDesk | None = None
+        self.backend: ServiceBackend | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._on_queues: Callable[[dict[str, Any]], None] | None = None
+
+    # ------------------------------------------------------------ life cycle
+
+    def start(
+        self,
+        on_queues: Callable[[dict[str, Any]], None],
+        on_scan: Callable[[str], None],
+    ) -> None:
+        self._on_queues = on_queues
+        self._spawn(self._connect_loop, "kiosk-connect")
+        self._start_scanner(on_scan)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.client is not None:
+            self.client.close(1)
+        if self.printer is not None:
+            self.printer.close()
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        th = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(th)
+        th.start()
+
+    def _open_printer(self) -> Any:
+        if self.printer_url in ("", "none"):
+            return None
+        from devices.printer import TicketPrinter
+
+        try:
+            return TicketPrinter.from_url(self.printer_url, self.settings.kiosk.printer_profile)
+        except ValueError as exc:
+            log.error("printer %s: %s", self.printer_url, exc)
+            return None
+
+    def _connect_loop(self) -> None:
+        self.printer = self._open_printer()  # python-escpos loads here, not on the GUI thread
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                endpoint = self.var.endpoint(self.config, self.client_id, self.host, self.port)
+                client = HallClient(
+                    endpoint,
+                    Topics(self.config.topic_root),
+                    self.config.hall_file.mqtt.request_timeout_s,
+                )
+                client.connect(5)
+            except (MqttError, OSError) as exc:
+                log.warning("kiosk %s: broker not reachable (%s); retrying", self.client_id, exc)
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.settings.defaults.retry_s)
+                continue
+            except Exception as exc:  # secrets missing, ...: keep trying, say why
+                log.error("kiosk %s cannot connect: %s", self.client_id, exc)
+                self._stop.wait(self.settings.defaults.retry_s)
+                continue
+            client.subscribe(client.topics.state("queues"), self._queues)
+            self.desk = TicketDesk(self.config, client, self.printer)
+            self.backend = ServiceBackend(self.desk, client)
+            self.client = client
+            self.desk.check_printer()
+            self.desk.publish_status(location=self.settings.kiosk.location)
+            log.info("kiosk %s connected to %s:%d", self.client_id, endpoint.host, endpoint.port)
+            return
+
+    def _queues(self, msg: Any) -> None:
+        """The retained queues snapshot (MQTT dispatcher thread) for the confirm screen."""
+        try:
+            body = json.loads(msg.payload) if msg.payload else {}
+        except ValueError:
+            log.warning("unreadable queues snapshot")
+            return
+        if self._on_queues is not None:
+            self._on_queues(body)
+
+    def _start_scanner(self, on_scan: Callable[[str], None]) -> None:
+        spec = self.scanner_spec
+        scanner = self.settings.kiosk.scanner
+        kind = scanner.kind.value
+        port, baud, device = scanner.port, scanner.baud, scanner.device
+        if spec:
+            kind, _, rest = spec.partition(":")
+            if kind == "serial":
+                port, _, b = rest.partition(":")
+                baud = int(b or baud)
+            elif kind == "camera":
+                device = rest
+        if kind == ScannerKind.SERIAL.value:
+            self._spawn(lambda: self._serial_loop(port, baud, on_scan), "kiosk-serial-scanner")
+        elif kind == ScannerKind.CAMERA.value:
+            self._spawn(lambda: self._camera_loop(device, on_scan), "kiosk-camera-scanner")
+        # wedge: the window reads the keystrokes; none: nothing to start
+
+    def _serial_loop(self, port: str, baud: int, on_scan: Callable[[str], None]) -> None:
+        from devices.scanner.serial_scanner import SerialScanner
+
+        scanner = SerialScanner(port, baud)
+        while not self._stop.is_set():
+            read = scanner.read_code(timeout=1.0)
+            if read.ok and read.payload:
+                on_scan(read.payload)
+            elif read.status == "error":
+                self._stop.wait(1.0)
+
+    def _camera_loop(self, device: str, on_scan: Callable[[str], None]) -> None:
+        from devices.scanner.camera import CameraScanner
+
+        source: int | str = int(device) if device.isdigit() else device
+        with CameraScanner(source, hall_code=self.config.code) as camera:
+            while not self._stop.is_set():
+                event = camera.next_event(timeout=1.0)
+                if event is not None and event.kind == "code" and event.code is not None:
+                    on_scan(event.code.text)
+
+    # -------------------------------------------------------------- status
+
+    def connected(self) -> bool:
+        return self.client is not None and self.client.connected
+
+    def service_up(self) -> bool:
+        """False while the broker is away or the service's heartbeat has stopped."""
+        client = self.client
+        if client is None or not client.connected:
+            return False
+        responding = getattr(client, "service_responding", None)
+        return bool(responding()) if responding is not None else True
+
+    def printer_state(self) -> str:
+        return self.desk.printer_state if self.desk is not None else "unknown"
+
+    # ------------------------------------------------------------- backend
+
+    def issue(self, request: TicketRequest) -> DeskResult:
+        if self.backend is None:
+            return DeskResult(
+                False,
+                error="service_unreachable",
+                message=t("errors.service_unreachable", request.lang),
+                request=request,
+            )
+        return self.backend.issue(request)
+
+    def ticket_status(self, ticket: str) -> dict[str, Any]:
+        if self.backend is None:
+            return {"ok": False, "error": "service_unreachable"}
+        return self.backend.ticket_status(ticket)
+
+    def reprint(self, status: dict[str, Any], lang: str) -> DeskResult:
+        if self.desk is None:
+            return DeskResult(True, status["ticket"], printed=False, error="service_unreachable")
+        return self.desk.reprint(status["ticket"], status, lang)
