@@ -207,7 +207,8 @@ def durations(
         ax.text(
             max(m, p), yi, f"   {m:.1f} · {p:.1f}", va="center", ha="left", color=INK, fontsize=9
         )
-    ax.set_yticks(y, [_short(r[0], 22) for r in rows])
+    ax.set_yticks(y, [_short(r[0], 34) for r in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel(lb.minutes, color=MUTED)
     ax.xaxis.grid(True, color=GRID)
     ax.set_axisbelow(True)
