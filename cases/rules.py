@@ -520,3 +520,27 @@ def on_time(case: Case, cal: WorkCalendar, today: date) -> bool | None:
     if _first_close(case) is None and case.applicant_absent is None:
         return None
     return True
+
+
+class DueFlag(StrEnum):
+    """What the window and the business section are told about an open case."""
+
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    DUE_NEXT = "due_next_working_day"
+
+
+def due_flag(case: Case, cal: WorkCalendar, today: date) -> DueFlag | None:
+    """Flag an open case that is overdue, due today, or due on the next working day."""
+    if _first_close(case) is not None:
+        return None
+    if overdue(case, cal, today):
+        return DueFlag.OVERDUE
+    limit = due(case, cal)
+    if limit is None:
+        return None
+    if limit == today:
+        return DueFlag.DUE_TODAY
+    if limit == cal.add_working_days(today, 1):
+        return DueFlag.DUE_NEXT
+    return None

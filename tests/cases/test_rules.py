@@ -285,3 +285,22 @@ def test_calendar_day_limits(cal: WorkCalendar) -> None:
         at=at("2026-09-28"),
     )
     assert r.due(case, cal) == D("2026-10-08")
+
+
+def test_due_flags_for_the_window_and_the_business_section(cal: WorkCalendar) -> None:
+    case = new(CaseKind.PROMISED, day="2026-09-24", days=2)  # 25 off, 28, 29 -> due Tue 29
+    assert r.due(case, cal) == D("2026-09-29")
+    assert r.due_flag(case, cal, D("2026-09-24")) is None
+    # Fri 25 is Mid-Autumn, Sat/Sun off: on Saturday the next working day is already Monday.
+    assert r.due_flag(case, cal, D("2026-09-26")) is None
+    assert r.due_flag(case, cal, D("2026-09-28")) is r.DueFlag.DUE_NEXT
+    assert r.due_flag(case, cal, D("2026-09-29")) is r.DueFlag.DUE_TODAY
+    assert r.due_flag(case, cal, D("2026-09-30")) is r.DueFlag.OVERDUE
+    done = r.transition(case, Status.DONE, by="s", at=at("2026-09-29"))
+    assert r.due_flag(done, cal, D("2026-09-30")) is None
+    # Due on the Sunday make-up day 20 Sep: flagged on Friday 18th as the next working day.
+    sunday = new(CaseKind.PROMISED, day="2026-09-17", days=2)
+    assert r.due(sunday, cal) == D("2026-09-20")
+    assert r.due_flag(sunday, cal, D("2026-09-18")) is r.DueFlag.DUE_NEXT
+    waiting = new(CaseKind.SUPPLEMENT)
+    assert r.due_flag(waiting, cal, D("2027-01-01")) is None
