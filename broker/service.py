@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,9 @@ from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
 from broker import snapshots
+from broker.domains import RECORD_DOMAINS
 from broker.engine import EmittedEvent, Engine
+from broker.records import RecordDomain, Records
 from broker.state import HallState
 from broker.store import StorageUnavailable, Store
 from hall.conf import HallConfig
@@ -85,6 +87,7 @@ class QueueService:
         batch_max: int = 256,
         queues_interval_s: float = 0.1,
         tick_interval_s: float = 15.0,
+        record_domains: Sequence[type[RecordDomain]] | None = None,
     ):
         self.config = config
         self.store = store
@@ -92,9 +95,14 @@ class QueueService:
         self.topics = Topics(config.topic_root)
         self.epoch = uuid.uuid4().hex[:12]
         self.started_at = clock()
+        self.record_domains = tuple(RECORD_DOMAINS if record_domains is None else record_domains)
         self.state = HallState(recent_limit=config.hall_file.queue.board_recent_calls)
+        self.records = Records(cls() for cls in self.record_domains)
         self.replayed = self._replay()
         self.engine = Engine(config, self.state, clock, enforce_hours)
+        self.engine.fold = self._fold
+        for domain in self.records.domains:
+            self.engine.add_handlers(domain.handlers())
         self.batch_max = batch_max
         self.queues_interval_s = queues_interval_s
         self.tick_interval_s = tick_interval_s
@@ -127,19 +135,39 @@ class QueueService:
     # ----------------------------------------------------------- lifecycle
 
     def _replay(self) -> int:
+        """Rebuild memory from the log: the queue from the last ``day.opened``, each record
+        domain from its latest checkpoint; only the events after those are read."""
+        day_start = self.store.replay_start()
+        start = day_start
+        if self.records.domains:
+            start = min(day_start, self.records.restore(self.store.latest_checkpoints()))
         n = 0
-        for seq, etype, data in self.store.events_from(self.store.replay_start()):
-            self.state.apply(seq, etype, data)
+        for seq, etype, data in self.store.events_from(start):
+            if self.records.replay(seq, etype, data):
+                if seq >= day_start:
+                    self.state.skip(seq)
+            elif seq >= day_start:
+                self.state.apply(seq, etype, data)
             n += 1
         self.state.dirty.clear()
         log.info("replayed %d events, seq %d, day %s", n, self.state.seq, self.state.day)
         return n
 
+    def _fold(self, seq: int, etype: str, data: dict[str, Any]) -> None:
+        """Fold a new event: into its record domain, or into the day's queue state."""
+        if self.records.owns(etype):
+            self.records.apply(seq, etype, data)
+            self.state.skip(seq)
+        else:
+            self.state.apply(seq, etype, data)
+
     def _rebuild(self) -> None:
         """Throw away the in-memory state and rebuild it from the log (after a failed commit)."""
         self.state = HallState(recent_limit=self.config.hall_file.queue.board_recent_calls)
+        self.records = Records(cls() for cls in self.record_domains)
         self._replay()
         self.engine.state = self.state
+        self.engine.fold = self._fold
         self.engine.take_emitted()
 
     def _on_connected(self) -> None:
@@ -250,9 +278,7 @@ class QueueService:
                 events += self.engine.take_emitted()
                 if out is not None:
                     replies.append(out)
-            if events:
-                self.store.append(events, self.epoch)
-            wrote = self.store.commit()
+            wrote = self.commit(events)
         except StorageUnavailable as exc:
             self._storage_failed(exc, batch)
             return
@@ -278,6 +304,14 @@ class QueueService:
         self._publish_dirty()
         for msg in batch:
             self.link.ack(msg)
+
+    def commit(self, events: list[EmittedEvent]) -> bool:
+        """Append a batch's events (and record checkpoints when due) and make them durable."""
+        if events:
+            self.store.append(events, self.epoch)
+            if self.records.due(events):
+                self.store.write_checkpoints(self.records.checkpoints(self.state.seq))
+        return self.store.commit()
 
     def _publish_replies(self, replies: list[Outgoing]) -> None:
         for r in replies:

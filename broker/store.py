@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS ticket_numbers (
     PRIMARY KEY (day, number)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    domain TEXT NOT NULL,
+    seq    INTEGER NOT NULL,
+    data   TEXT NOT NULL,
+    PRIMARY KEY (domain, seq)
+) WITHOUT ROWID;
 """
 
 
@@ -262,7 +268,25 @@ class Store:
                 (client, cmd_id, ctype, at, reply),
             )
 
+    def write_checkpoints(self, rows: list[tuple[str, int, dict[str, Any]]]) -> None:
+        """Record domains' states as of a seq, in the batch's transaction."""
+        with self._writing():
+            self.begin()
+            self.db.executemany(
+                "INSERT OR REPLACE INTO checkpoints(domain, seq, data) VALUES (?, ?, ?)",
+                [(name, seq, json.dumps(data, ensure_ascii=False)) for name, seq, data in rows],
+            )
+
     # ------------------------------------------------------------- reading
+
+    def latest_checkpoints(self) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Each record domain's newest checkpoint: ``{domain: (seq, data)}``."""
+        rows = self.db.execute(
+            "SELECT c.domain, c.seq, c.data FROM checkpoints c JOIN "
+            "(SELECT domain, MAX(seq) AS seq FROM checkpoints GROUP BY domain) m "
+            "ON c.domain = m.domain AND c.seq = m.seq"
+        ).fetchall()
+        return {domain: (seq, json.loads(data)) for domain, seq, data in rows}
 
     def stored_reply(self, client: str, cmd_id: str) -> str | None:
         with self._writing():
@@ -299,7 +323,7 @@ class Store:
         ]
 
     def count(self, table: str) -> int:
-        if table not in ("events", "commands", "ticket_numbers"):
+        if table not in ("events", "commands", "ticket_numbers", "checkpoints"):
             raise ValueError(table)
         return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 

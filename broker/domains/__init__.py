@@ -1,0 +1,15 @@
+"""Long-lived record domains of the single writer, registered in one place.
+
+The queue (tickets, windows, the business day) is day-scoped: ``broker/engine.py`` and
+``broker/state.py``, replayed from the last ``day.opened``. Records that outlive a day (cases,
+attendance, complaints, ratings) are :class:`~broker.records.RecordDomain` modules here, each
+with its command handlers and its fold, rebuilt at start from their latest checkpoint plus the
+events after it (``broker/records.py``). Adding one adds a module and one line below.
+"""
+
+from __future__ import annotations
+
+from broker.records import RecordDomain
+
+RECORD_DOMAINS: tuple[type[RecordDomain], ...] = ()
+"""The hall's record domains, in the order they are checkpointed."""
