@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -193,6 +194,13 @@ def _csvs(
         ["day", "working_day", "issued", "served"],
         ([d.isoformat(), int(cal.is_working_day(d)), v[0], v[1]] for d, v in s.by_day.items()),
     )
+    if s.first != s.last:
+        weekdays, hours, grid = _busy_grid(s, config)
+        r.csv["busy_hours"] = _write_csv(
+            r.out_dir / "busy_hours.csv",
+            ["weekday", "hour", "avg_issued"],
+            ([w, h, _num(grid[i][j])] for i, w in enumerate(weekdays) for j, h in enumerate(hours)),
+        )
     r.csv["outcomes"] = _write_csv(
         r.out_dir / "outcomes.csv",
         ["kind", "count"],
@@ -252,6 +260,7 @@ def _charts(r: Report, config: HallConfig, names: _Names, lang: str) -> None:
     else:
         working = {day: config.calendar.is_working_day(day) for day in s.by_day}
         r.charts["daily"] = charts.daily(s.by_day, working, lb("chart_daily"), d / "daily.png")
+        r.charts["busy_hours"] = _busy_hours(s, config, lang, lb("chart_busy_hours"), d)
     fate = [
         (t("reports.fate_served", lang), s.served, charts.TEAL),
         (t("reports.fate_no_show", lang), s.voided.get("no_show", 0), charts.RED),
@@ -284,6 +293,32 @@ def _charts(r: Report, config: HallConfig, names: _Names, lang: str) -> None:
     ]
     r.charts["outcomes"] = charts.shares(
         kinds, str(sum(s.outcomes.values())), lb("chart_outcomes"), d / "outcomes.png"
+    )
+
+
+def _busy_grid(s: Stats, config: HallConfig) -> tuple[list[int], list[int], list[list[float]]]:
+    """Average tickets issued per hour on each weekday the hall worked in the period:
+    (ISO weekdays, hours, grid[weekday][hour])."""
+    worked: Counter[int] = Counter(
+        day.isoweekday() for day in s.by_day if config.calendar.is_working_day(day)
+    )
+    weekdays = sorted(worked)
+    seen = sorted({h for _w, h in s.arrivals})
+    hours = list(range(seen[0], seen[-1] + 1)) if seen else []
+    grid = [[s.arrivals.get((w, h), 0) / worked[w] for h in hours] for w in weekdays]
+    return weekdays, hours, grid
+
+
+def _busy_hours(
+    s: Stats, config: HallConfig, lang: str, labels: charts.Labels, folder: Path
+) -> Path:
+    weekdays, hours, grid = _busy_grid(s, config)
+    return charts.heatmap(
+        [t(f"cases.weekday.{w}", lang) for w in weekdays],
+        [f"{h:02d}:00" for h in hours],
+        grid,
+        labels,
+        folder / "busy_hours.png",
     )
 
 
@@ -498,7 +533,7 @@ def _html(
 <h2>{_e(tr("section_queue"))}</h2>
 <div class="tiles">{"".join(tiles)}</div>
 <p></p>
-<div class="charts">{_img(r, trend)}
+<div class="charts">{_img(r, trend)}{_img(r, "busy_hours")}
 <div class="pair">{_img(r, "fate")}{_img(r, "outcomes")}</div></div>
 <h2>{_e(tr("section_windows"))}</h2>
 <div class="charts">{_img(r, "wait_window")}</div><p></p>

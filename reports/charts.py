@@ -243,3 +243,31 @@ def shares(parts: Sequence[tuple[str, int, str]], centre: str, lb: Labels, path:
     )
     ax.set_aspect("equal")
     return _save(fig, path)
+
+
+def heatmap(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float]],
+    lb: Labels,
+    path: Path,
+) -> Path:
+    """A grid of averages (e.g. tickets per hour on each weekday), darker is busier."""
+    fig, ax = _figure(11, 1.6 + 0.55 * max(1, len(rows)))
+    ax.set_title(lb.title)
+    if not rows or not any(v for row in values for v in row):
+        _empty(ax, lb.empty)
+        return _save(fig, path)
+    top = max(v for row in values for v in row)
+    ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=top)
+    for i, row in enumerate(values):
+        for j, v in enumerate(row):
+            if v:
+                colour = "white" if v > top * 0.6 else INK
+                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=9, color=colour)
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.tick_params(length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return _save(fig, path)

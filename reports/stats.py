@@ -83,6 +83,8 @@ class Stats:
     """Local hour -> (issued, served) in that hour."""
     by_day: dict[date, tuple[int, int]] = field(default_factory=dict)
     """Business day -> (issued, served); every day of the period is present."""
+    arrivals: Counter[tuple[int, int]] = field(default_factory=Counter)
+    """(ISO weekday, local hour) -> tickets issued then."""
 
     @property
     def voided_total(self) -> int:
@@ -153,7 +155,9 @@ def compute(facts: Iterable[TicketFacts], first: date, last: date, tz: ZoneInfo)
         day += timedelta(days=1)
     by_iso = {d.isoformat(): v for d, v in days.items()}
     for t in tickets:
-        hours.setdefault(datetime.fromtimestamp(t.issued_at, tz).hour, [0, 0])[0] += 1
+        issued = datetime.fromtimestamp(t.issued_at, tz)
+        hours.setdefault(issued.hour, [0, 0])[0] += 1
+        s.arrivals[(issued.isoweekday(), issued.hour)] += 1
         counts = by_iso.get(t.day)
         if counts is not None:
             counts[0] += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +167,14 @@ def test_daily_report(month: Month, mini_config: HallConfig, log: Path, tmp_path
 
 
 def test_charts_are_real_pictures(monthly: Report) -> None:
-    assert set(monthly.charts) == {"daily", "fate", "wait_window", "service_item", "outcomes"}
+    assert set(monthly.charts) == {
+        "daily",
+        "busy_hours",
+        "fate",
+        "wait_window",
+        "service_item",
+        "outcomes",
+    }
     for path in monthly.charts.values():
         with Image.open(path) as img:
             assert img.format == "PNG"
@@ -277,3 +284,20 @@ def test_reads_beside_the_running_writer(
     assert report.stats.tickets == sum(
         1 for x in month.tickets.values() if x.day == DAY.isoformat()
     )
+
+
+def test_busy_hours_average_over_the_weekdays_worked(
+    month: Month, monthly: Report, mini_config: HallConfig
+) -> None:
+    tz = mini_config.tz
+    fridays = [d for d in month.days if d.isoweekday() == 5]
+    assert len(fridays) == 4
+    at_nine = sum(
+        1
+        for x in month.tickets.values()
+        if datetime.fromtimestamp(x.issued_at, tz).isoweekday() == 5
+        and datetime.fromtimestamp(x.issued_at, tz).hour == 9
+    )
+    got = {(r["weekday"], r["hour"]): r["avg_issued"] for r in rows(monthly.csv["busy_hours"])}
+    assert close(got[("5", "9")], at_nine / 4)
+    assert ("6", "9") not in got  # no Saturday was worked in November 2026
