@@ -33,11 +33,12 @@ from typing import Any
 
 import psutil
 
-from broker.mosquitto import Mosquitto, free_port
 from hall import secrets
 from hall.conf import HallConfig, load_config
 from hall.mqtt import Endpoint, HallClient, MqttLink
+from hall.net import free_port
 from hall.protocol import Reply, Topics
+from runner.mosquitto import Mosquitto
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,6 +67,9 @@ class BenchHall:
 
     def start(self) -> None:
         self.broker.start()
+        from broker.store import Store
+
+        Store.open_or_create(self.directory / "hall.db", self.config.code).close()
         ready = self.directory / "run" / "queue-service.ready"
         self.service = subprocess.Popen(
             [

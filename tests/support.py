@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 
-from broker.mosquitto import Mosquitto, free_port
 from broker.service import QueueService
 from broker.store import Store
 from hall import secrets
 from hall.conf import HallConfig
 from hall.mqtt import Endpoint, HallClient, MqttLink
+from hall.net import free_port
 from hall.protocol import Topics
+from runner.mosquitto import Mosquitto
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -82,7 +83,7 @@ class RunningHall:
         return c
 
     def start_service(self, clock: Callable[[], float] = time.time, **kw: Any) -> QueueService:
-        self.store = Store(self.directory / "hall.db")
+        self.store = Store.open_or_create(self.directory / "hall.db", self.config.code)
         self.service = QueueService(
             self.config,
             self.store,

@@ -1,0 +1,168 @@
+"""`hall up` for real: runs the machine's processes, stops them all on Ctrl-C and on kill -9,
+refuses a second hall on the same var/, and serves outside opening hours when asked."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.runner.hallup import REPO, HallUp, alive, wait_gone, write_machine
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+
+
+def _wait_ticket(var: Path, up: HallUp, timeout: float = 60.0) -> list[Path]:
+    deadline = time.monotonic() + timeout
+    tickets = var / "tickets"
+    while not list(tickets.glob("*.png")):
+        assert up.proc.poll() is None, up.output
+        assert time.monotonic() < deadline, f"no ticket printed within {timeout} s"
+        time.sleep(0.5)
+    return list(tickets.glob("*.png"))
+
+
+def test_hall_up_runs_and_stops_cleanly(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    up = HallUp(var, "--demo", "--machine", str(write_machine(tmp_path)))
+    try:
+        out = up.wait_up()
+        _wait_ticket(var, up)
+        children = up.children()
+        names = " ".join(" ".join(c.cmdline()) for c in children)
+        for part in ("mosquitto", "service", "printer-sim", "demo-traffic"):
+            assert part in names
+    finally:
+        code = up.stop()
+    out = up.output
+    assert code == 0, out
+    assert "is up" in out and "hall stopped" in out
+    assert str(var / "tickets") in out
+    assert "first start: new event log" in out
+    assert alive(children) == []
+    assert "queue service up" in (var / "log" / "queue-service.log").read_text()
+
+
+def test_banner_shows_the_halls_local_time(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    up = HallUp(var, "--machine", str(write_machine(tmp_path)), env={"TZ": "UTC"})
+    try:
+        out = up.wait_up()
+    finally:
+        up.stop()
+    match = re.search(r"is up (\d{4}-\d\d-\d\d \d\d:\d\d):\d\d Asia/Shanghai \(UTC\+0800\)", out)
+    assert match, out
+    shown = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M").replace(
+        tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    assert abs(shown.timestamp() - time.time()) < 600  # the hall's clock, not the machine's UTC
+
+
+def test_kill_9_of_hall_up_leaves_no_child_running(tmp_path: Path) -> None:
+    """Issue 6 item 10: children die with their supervisor, even on SIGKILL."""
+    var = tmp_path / "var"
+    machine = write_machine(tmp_path)
+    up = HallUp(var, "--demo", "--machine", str(machine))
+    try:
+        up.wait_up()
+        children = up.children()
+        assert len(children) >= 4
+        os.kill(up.proc.pid, signal.SIGKILL)
+        up.wait_exit(10)
+        survivors = wait_gone(children, timeout=15)
+        assert survivors == [], [" ".join(p.cmdline()) for p in survivors]
+    except BaseException:
+        up.kill_all()
+        raise
+    # ... and a new hall up starts on the same var/ and keeps numbering.
+    again = HallUp(var, "--demo", "--machine", str(machine))
+    try:
+        out = again.wait_up()
+        assert "first start" not in out
+    finally:
+        assert again.stop() == 0, again.output
+
+
+def test_second_hall_up_on_the_same_var_refuses(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    machine = str(write_machine(tmp_path))
+    first = HallUp(var, "--machine", machine)
+    try:
+        first.wait_up()
+        second = HallUp(var, "--machine", machine)
+        code = second.wait_exit(60)
+        assert code == 75, second.output
+        assert f"another `hall up` (pid {first.proc.pid}) is running on {var}" in second.output
+        assert alive(first.children()), "the first hall must keep running"
+    finally:
+        assert first.stop() == 0, first.output
+
+
+def test_second_queue_service_on_the_same_log_refuses(tmp_path: Path) -> None:
+    """The event log has one writer: a `hall service` beside a running hall refuses, clearly."""
+    var = tmp_path / "var"
+    first = HallUp(var, "--machine", str(write_machine(tmp_path)))
+    try:
+        first.wait_up()
+        port = re.search(r"mqtt://127\.0\.0\.1:(\d+)", first.output).group(1)  # type: ignore[union-attr]
+        second = subprocess.run(
+            [sys.executable, "-m", "hall.cli", "service", "--var", str(var), "--port", port],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        service = next(c for c in first.children() if "service" in c.cmdline())
+        assert second.returncode != 0
+        assert str(var / "hall.db") in second.stderr, second.stderr
+        assert f"already open by a queue service (pid {service.pid})" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        assert first.stop() == 0, first.output
+
+
+def test_ignore_hours_serves_without_simulated_traffic(tmp_path: Path) -> None:
+    """Issue 6 item 13: a supervised hall outside opening hours, with no demo traffic."""
+    var = tmp_path / "var"
+    up = HallUp(var, "--ignore-hours", "--machine", str(write_machine(tmp_path)))
+    try:
+        out = up.wait_up()
+        names = " ".join(" ".join(c.cmdline()) for c in up.children())
+        assert "--ignore-hours" in names and "demo-traffic" not in names
+        assert "opening hours ignored (--ignore-hours)" in out
+        port = int(re.search(r"mqtt://127\.0\.0\.1:(\d+)", out).group(1))  # type: ignore[union-attr]
+        from hall.conf import load_config
+        from hall.mqtt import HallClient
+        from hall.protocol import Topics
+        from hall.runtime import RuntimeDir
+
+        config = load_config(REPO / "config")
+        client = HallClient(
+            RuntimeDir(var).endpoint(config, "kiosk-01", port=port), Topics(config.topic_root)
+        ).connect(10)
+        try:
+            # Whatever the hour, the service issues (a closed hall would refuse: hall_closed).
+            ticket = client.command("ticket.issue", {"item": config.items[0].code})["ticket"]
+            assert ticket["number"].startswith(config.items[0].prefix)
+        finally:
+            client.close()
+    finally:
+        assert up.stop() == 0, up.output
+
+
+def test_bad_machine_file_is_reported_like_a_config_error(tmp_path: Path) -> None:
+    machine = write_machine(
+        tmp_path, '[[app]]\nkind = "kiosk"\nclient = "window-01"\n\n[[app]]\nkind = "robot"\n'
+    )
+    up = HallUp(tmp_path / "var", "--machine", str(machine))
+    assert up.wait_exit(60) == 2
+    assert "app[1].kind" in up.output
+    assert not (tmp_path / "var" / "hall.db").exists()
