@@ -271,6 +271,8 @@ def transition(
         detail = (("kind", kind.value),)
     elif kind is not None and kind is not case.kind:
         raise CaseRuleError("kind_fixed", "a case changes its kind only when materials complete")
+    if to is Status.WAITING_MATERIALS:
+        updates["materials_complete"] = None  # the clock stops until they are complete
     if to in CLOSED:
         updates["closed_on"] = at.date()
     elif case.status in CLOSED:
@@ -293,9 +295,7 @@ def hand_over(case: Case, *, to_window: str, by: str, at: datetime) -> Case:
 
 def base_due(case: Case, cal: WorkCalendar) -> date | None:
     """The due date before any extension; None while the clock has not started (補辦件)."""
-    if case.kind is CaseKind.SUPPLEMENT or (
-        case.status is Status.WAITING_MATERIALS and case.materials_complete is None
-    ):
+    if case.kind is CaseKind.SUPPLEMENT or case.status is Status.WAITING_MATERIALS:
         return None
     return case_due(
         cal,

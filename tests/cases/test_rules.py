@@ -132,6 +132,11 @@ def test_missing_materials_found_later_pause_and_restart_the_clock(cal: WorkCale
     assert r.due(case, cal) is None
     case = r.transition(case, Status.ACCEPTED, by="s", at=at("2026-10-09"), kind=CaseKind.PROMISED)
     assert r.due(case, cal) == D("2026-10-13")  # Sat 10 (make-up), Mon 12, Tue 13
+    # Something else turns out to be missing: the clock stops again, then restarts.
+    case = r.transition(case, Status.WAITING_MATERIALS, by="s", at=at("2026-10-12"))
+    assert r.due(case, cal) is None and r.overdue(case, cal, D("2026-12-01")) == ()
+    case = r.transition(case, Status.ACCEPTED, by="s", at=at("2026-11-27"), kind=CaseKind.PROMISED)
+    assert r.due(case, cal) == D("2026-12-02")
 
 
 def test_hand_over_restarts_the_clock(cal: WorkCalendar) -> None:
