@@ -576,11 +576,9 @@ class Presenter:
         )
 
     def _item_button(self, item: ServiceItem) -> Button:
-        detail = item.code + (
-            "  ·  " + self.tr("real_name_needed").split("：")[0]
-            if item.real_name and self.lang != "en"
-            else ""
-        )
+        detail = item.code
+        if item.real_name:
+            detail += "  ·  " + self.tr("real_name_badge")
         return Button(item.code, item.name.get(self.lang), detail)
 
     def _render_choose(self, v: View) -> View:
