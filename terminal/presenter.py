@@ -126,6 +126,7 @@ class WindowPresenter:
         self._ticket: dict[str, Any] | None = None
         self._window_seq = -1
         self._items_waiting: dict[str, int] = {}
+        self.last_rows = last_rows
         self._last: deque[Handled] = deque(maxlen=last_rows)
         self._seen_events: set[int] = set()
         self.connected = False

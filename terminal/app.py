@@ -1,0 +1,66 @@
+"""``hall window W03`` / ``python -m terminal.app W03``: a window terminal (Kivy)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("window", help="window id, e.g. W03")
+    p.add_argument("--config", default="config", help="hall config directory")
+    p.add_argument("--var", default=None, help="runtime directory (secrets)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--lang", default=None, choices=("zh-Hant", "zh-Hans", "en"))
+    p.add_argument("--size", default="1280x800", help="window size WxH")
+    p.add_argument("--fullscreen", action="store_true")
+    p.add_argument(
+        "--hold", type=float, default=30.0, metavar="S",
+        help="how long a command pressed offline is held before it is refused",
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from hall.conf.cli import load_or_exit
+    from hall.runtime import RuntimeDir
+    from ui.boot import WindowSettings, configure
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    window_id = args.window.upper()
+    configure(
+        WindowSettings(
+            width=width,
+            height=height,
+            fullscreen=args.fullscreen,
+            kiosk=args.fullscreen,
+            title=f"hall window {window_id}",
+        )
+    )
+    from terminal.controller import WindowController, window_client_id
+    from terminal.view import TerminalApp
+
+    config = load_or_exit(args.config)
+    try:
+        client = window_client_id(config, window_id)
+    except ValueError as exc:
+        print(f"hall window: {exc}", file=sys.stderr)
+        return 2
+    var = RuntimeDir.default(args.var)
+    endpoint = var.endpoint(config, client, host=args.host, port=args.port)
+    controller = WindowController(config, window_id, endpoint, hold_s=args.hold)
+    TerminalApp(controller, lang=args.lang or config.hall_file.hall.default_language).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hall window", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""The window terminal's Kivy view: big buttons, function-key shortcuts, dialogs.
+
+Import after :func:`ui.boot.configure` (``terminal.app`` does it). The controller's change
+callback fires a Clock trigger; widgets are only touched on Kivy's main thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.window import Keyboard, Window
+from kivy.lang import Builder
+from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+
+from terminal.controller import WindowController
+from terminal.presenter import ACTIONS, CASE_KINDS, SHORTCUTS, WindowView, format_duration
+from ui.app import HallApp
+from ui.theme import PALETTE, hex_rgb
+
+CONNECTION_GROUND = {
+    "online": [*hex_rgb("#2E7D32"), 1.0],
+    "offline": [*hex_rgb("#B3261E"), 1.0],
+    "service_offline": [*hex_rgb("#B3261E"), 1.0],
+}
+MESSAGE_COLOUR = {"info": "text", "ok": "ok", "error": "error"}
+KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
+
+
+class LastRow(BoxLayout):
+    number = StringProperty("")
+    kind = StringProperty("")
+    at = StringProperty("")
+
+
+class FinishChooser(ModalView):
+    name = "finish"
+
+
+class CallDialog(ModalView):
+    name = "call"
+
+
+class TransferDialog(ModalView):
+    name = "transfer"
+
+
+class TerminalApp(HallApp):
+    u = NumericProperty(1.0)
+    connection_ground = ListProperty(CONNECTION_GROUND["offline"])
+    message_colour = ListProperty(PALETTE.rgba("text"))
+
+    def __init__(self, controller: WindowController, lang: str, **kw: Any):
+        super().__init__(lang=lang, **kw)
+        self.title = f"hall window {controller.window_id}"
+        self.controller = controller
+        self.presenter = controller.presenter
+        self.dialog: ModalView | None = None
+        self._buttons: dict[str, Any] = {}
+        self._rows: list[LastRow] = []
+        self._view: WindowView | None = None
+        self._refresh = Clock.create_trigger(lambda _dt: self.refresh(), 0)
+        controller.on_change = self._refresh
+
+    def build(self) -> Any:
+        import ui.widgets  # noqa: F401  (BigButton, LanguageBar)
+
+        self._fit(Window, Window.size)
+        Window.bind(size=self._fit, on_key_down=self._on_key)
+        root = Builder.load_file(str(Path(__file__).with_name("counter.kv")))
+        self.root_widget = root
+        keys = {action: key for key, action in SHORTCUTS.items()}
+        from kivy.factory import Factory
+
+        for action in sorted(ACTIONS, key=lambda a: int(keys[a][1:])):
+            button = Factory.TButton()
+            button.bind(on_release=lambda _b, a=action: self.act(a))
+            button.shortcut = keys[action].upper()
+            self._buttons[action] = button
+            root.ids.buttons.add_widget(button)
+            root.ids[f"btn_{action}"] = button.proxy_ref
+        for _ in range(self.presenter.last_rows):
+            row = LastRow()
+            self._rows.append(row)
+            root.ids.last.add_widget(row)
+        self.bind(lang=lambda *_: self.refresh())
+        Clock.schedule_interval(self._tick, 0.5)
+        return root
+
+    def _fit(self, _w: Any, size: Any) -> None:
+        self.u = min(size[0] / 1280.0, size[1] / 800.0)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.controller.start(wait_s=0)
+        self.refresh()
+
+    def on_stop(self) -> None:
+        self.controller.stop()
+
+    def _tick(self, _dt: float) -> None:
+        self.controller.poll()
+        self.refresh()
+
+    # ------------------------------------------------------------ actions
+
+    def act(self, action: str) -> None:
+        """A button or its function key."""
+        view = self.presenter.view()
+        if not view.enabled.get(action) or view.pending:
+            return
+        if action == "finish":
+            self.open_dialog(FinishChooser())
+        elif action == "call":
+            self.open_dialog(CallDialog())
+        elif action == "transfer":
+            self.open_dialog(TransferDialog())
+        else:
+            self.controller.press(action)
+        self.refresh()
+
+    def finish(self, kind: str) -> None:
+        self.close_dialog()
+        self.controller.press("finish", outcome=kind)
+
+    def send_call(self, number: str) -> None:
+        number = number.strip().upper()
+        if not number:
+            return
+        self.close_dialog()
+        self.controller.press("call", number=number)
+
+    def send_transfer(self, to_window: str, to_item: str, note: str) -> None:
+        to_window, to_item = to_window.strip().upper(), to_item.strip().upper()
+        if to_window.isdigit():
+            to_window = f"W{int(to_window):02d}"
+        if not to_window and not to_item:
+            return
+        self.close_dialog()
+        self.controller.press("transfer", to_window=to_window, to_item=to_item, note=note.strip())
+
+    def open_dialog(self, dialog: ModalView) -> None:
+        self.close_dialog()
+        self.dialog = dialog
+        dialog.open(animation=False)
+        first = {"call": "call_input", "transfer": "transfer_window"}.get(dialog.name)
+        if first:
+            Clock.schedule_once(lambda _dt: setattr(dialog.ids[first], "focus", True), 0)
+
+    def close_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.dismiss(animation=False)
+            self.dialog = None
+
+    def _on_key(self, _window: Any, key: int, _scancode: int, _text: Any, _mods: Any) -> bool:
+        name = KEY_NAMES.get(key, "")
+        if self.dialog is not None:
+            if name == "escape":
+                self.close_dialog()
+                return True
+            if self.dialog.name == "finish" and name in ("1", "2", "3", "4", "5"):
+                self.finish(CASE_KINDS[int(name) - 1])
+                return True
+            return False
+        action = SHORTCUTS.get(name)
+        if action is not None:
+            self.act(action)
+            return True
+        return False
+
+    # ------------------------------------------------------------ drawing
+
+    def t_(self, key: str, **params: Any) -> str:
+        return self.tr(f"terminal.{key}", self.lang, **params)
+
+    def refresh(self) -> None:
+        v = self.presenter.view()
+        self._view = v
+        ids = self.root_widget.ids
+        ids.title.text = self.t_("title", no=v.window_no)
+        status = self.t_(f"status.{v.status}")
+        if v.after_hours:
+            status += " · " + self.t_("after_hours_on")
+        ids.status.text = status
+        ids.connection.text = self.t_(f"connection.{v.connection}")
+        self.connection_ground = CONNECTION_GROUND[v.connection]
+        ids.at_counter.text = self.t_("at_counter")
+        ids.ticket.text = v.ticket or "—"
+        ids.ticket_status.text = self.t_(f"status.{v.ticket_status}") if v.ticket_status else ""
+        ids.ticket_status.text += ("  " + self.t_("calls", n=v.calls)) if v.calls > 1 else ""
+        ids.since.text = (
+            self.t_("since", duration=format_duration(v.at_counter_s)) if v.ticket else ""
+        )
+        if not v.ticket:
+            ids.ticket_status.text = self.t_("no_ticket")
+        ids.waiting.text = self.t_("waiting", n=v.waiting)
+        ids.served.text = self.t_("served_today", n=v.served_today)
+        ids.last_title.text = self.t_("last_title")
+        tz = self.presenter.config.tz
+        for i, row in enumerate(self._rows):
+            h = v.last[i] if i < len(v.last) else None
+            row.number = h.number if h else ""
+            row.kind = self.t_(f"kind.{h.kind}") if h else ""
+            row.at = datetime.fromtimestamp(h.at, tz).strftime("%H:%M") if h else ""
+
+        if v.pending:
+            action = self.t_(f"action.{v.pending}")
+            ids.message.text = self.t_("pending", action=action)
+            if v.connection != "online":
+                ids.message.text = self.t_("msg.held", action=action)
+            self.message_colour = PALETTE.rgba("accent")
+        elif v.message is not None:
+            params = dict(v.message.params)
+            if "action" in params:
+                params["action"] = self.t_(f"action.{params['action']}")
+            ids.message.text = self.tr(v.message.key, self.lang, **params)
+            self.message_colour = PALETTE.rgba(MESSAGE_COLOUR.get(v.message.level, "text"))
+        else:
+            ids.message.text = ""
+        for action, button in self._buttons.items():
+            label = self.t_(f"action.{action}")
+            if action == "after_hours":
+                label = self.t_("after_hours_on" if v.after_hours else "after_hours_off")
+            button.text = f"{label}\n[{button.shortcut}]"
+            button.disabled = not v.enabled.get(action) or v.pending is not None
+            button.opacity = 1.0 if not button.disabled else 0.45
+
+    # ------------------------------------------------------------ testing
+
+    def driver_state(self) -> dict[str, Any]:
+        v = self._view or self.presenter.view()
+        return {
+            "lang": self.lang,
+            "window": v.window,
+            "status": v.status,
+            "ticket": v.ticket,
+            "ticket_status": v.ticket_status,
+            "waiting": v.waiting,
+            "served_today": v.served_today,
+            "last": [[h.number, h.kind] for h in v.last],
+            "connection": v.connection,
+            "enabled": sorted(k for k, e in v.enabled.items() if e),
+            "pending": v.pending,
+            "message": v.message.key if v.message else None,
+            "dialog": self.dialog.name if self.dialog else None,
+            "sent": [
+                [o.command.ctype, o.command.id, o.status, o.command.sends]
+                for o in self.controller.outcomes
+            ],
+        }
+
+    def driver_set_lang(self, lang: str) -> str:
+        self.lang = lang
+        self.refresh()
+        return lang
+
+    def driver_key(self, name: str) -> bool:
+        """Press a key by name (``f1``, ``1``, ``escape``) through the window's key path."""
+        code = Keyboard.keycodes[name]
+        return bool(Window.dispatch("on_key_down", code, 0, None, []))

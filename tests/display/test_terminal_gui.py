@@ -1,0 +1,118 @@
+"""A window terminal and the lobby display under Xvfb, both on the real broker and service:
+buttons and function keys on the terminal move tickets, the display follows."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from hall.conf import HallConfig
+from tests.display.helpers import issue_for
+from tests.display.test_display_gui import LANGS, display_argv
+from tests.support import start_hall
+from ui.driver import python_module
+
+
+def terminal_argv(hall, tmp_path: Path, window: str) -> list[str]:
+    return python_module(
+        "terminal.app", window,
+        "--config", str(hall.config.directory),
+        "--var", str(tmp_path),
+        "--port", str(hall.port),
+        "--hold", "60",
+    )  # fmt: skip
+
+
+def test_terminal_drives_the_display(
+    sample_config: HallConfig, tmp_path: Path, launch_hd, shots: Path
+) -> None:
+    hall = start_hall(sample_config, tmp_path)
+    try:
+        display = launch_hd(display_argv(hall, tmp_path, "--min-show", "0.2", "--no-voice"))
+        term = launch_hd(terminal_argv(hall, tmp_path, "W03"))
+        kiosk = hall.client("kiosk-01")
+        numbers = [issue_for(kiosk, sample_config, "W03")["number"] for _ in range(3)]
+
+        s = term.wait_for(
+            lambda s: s["connection"] == "online" and s["status"] == "closed",
+            timeout=20,
+            what="terminal online",
+        )
+        assert s["enabled"] == ["open"]
+        display.wait_for(lambda s: not s["stale"], timeout=20, what="display in sync")
+        term.tap("btn_open")
+        s = term.wait_for(lambda s: s["status"] == "open", what="window open")
+        assert s["waiting"] == 3
+
+        started = time.monotonic()
+        term.tap("btn_call_next")
+        display.wait_for(lambda s: s["windows"]["W03"] == numbers[0], what="display shows call")
+        tap_to_display_s = time.monotonic() - started
+        assert tap_to_display_s < 2.0
+        display.wait_for(lambda s: s["highlight"] == numbers[0], what="highlighted")
+        s = term.wait_for(lambda s: s["ticket"] == numbers[0], what="ticket at the counter")
+        assert s["ticket_status"] == "called" and s["waiting"] == 2
+
+        term.tap("btn_start")
+        term.wait_for(lambda s: s["ticket_status"] == "serving", what="serving")
+        for lang in LANGS:
+            term.call("set_lang", lang)
+            term.screenshot(shots / f"window-serving-{lang}.png")
+        term.call("set_lang", "zh-Hant")
+
+        assert term.call("key", "f4")  # finish: the case kind chooser opens
+        assert term.state()["dialog"] == "finish"
+        for lang in LANGS:
+            term.call("set_lang", lang)
+            term.screenshot(shots / f"window-finish-{lang}.png")
+        term.call("set_lang", "zh-Hant")
+        term.call("key", "2")  # 承諾件
+        s = term.wait_for(lambda s: s["last"] and s["ticket"] is None, what="finished")
+        assert s["last"][0] == [numbers[0], "promised"]
+        display.wait_for(lambda s: s["windows"]["W03"] is None, what="display tile cleared")
+
+        term.call("key", "f1")  # call next by keyboard
+        term.wait_for(lambda s: s["ticket"] == numbers[1], what="second call")
+        display.wait_for(lambda s: s["highlight"] == numbers[1], what="second on display")
+        term.tap("btn_transfer")
+        term.tap("transfer_window")
+        term.type("5", enter=False)
+        term.tap("transfer_note")
+        term.type("materials at W05", enter=False)
+        term.tap("transfer_send")
+        s = term.wait_for(lambda s: s["last"][0][1] == "transferred", what="transferred")
+        assert s["last"][0][0] == numbers[1]
+        assert hall.service is not None
+        moved = next(
+            t for t in hall.service.engine.state.tickets.values() if t.number == numbers[1]
+        )
+        assert (moved.status, moved.target_window) == ("waiting", "W05")
+
+        # Offline: the press is held, shown, and sent once when the broker is back.
+        hall.broker.stop()
+        term.wait_for(lambda s: s["connection"] == "offline", timeout=20, what="offline")
+        display.wait_for(lambda s: s["stale"], timeout=20, what="display stale")
+        term.call("key", "f1")
+        s = term.wait_for(lambda s: s["pending"] == "call_next", what="held")
+        for lang in LANGS:
+            term.call("set_lang", lang)
+            term.screenshot(shots / f"window-offline-{lang}.png")
+        term.call("set_lang", "zh-Hant")
+        hall.broker.start()
+        s = term.wait_for(
+            lambda s: s["ticket"] == numbers[2] and s["pending"] is None,
+            timeout=40,
+            what="held call sent when back",
+        )
+        calls = [x for x in s["sent"] if x[0] == "window.call_next"]
+        assert [x[2] for x in calls] == ["ok", "ok", "ok"]  # tap, F1, F1 held offline
+        assert len({x[1] for x in calls}) == 3
+        assert sum(t.calls for t in hall.service.engine.state.tickets.values()) == 3
+        display.wait_for(
+            lambda s: not s["stale"] and s["windows"]["W03"] == numbers[2],
+            timeout=30,
+            what="display caught up after the outage",
+        )
+        term.screenshot(shots / "window-called-zh-Hant.png")
+    finally:
+        hall.stop()
