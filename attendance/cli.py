@@ -85,6 +85,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     _screen_arguments(signin)
     signin.set_defaults(func=_signin)
 
+    duty = sub.add_parser("duty", help="the duty officer's and duty director's console")
+    duty.add_argument("--config", default="config")
+    duty.add_argument(
+        "--events",
+        default=None,
+        help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
+    )
+    _screen_arguments(duty)
+    duty.set_defaults(func=_duty)
+
     attendance = _report_kinds(sub).add_parser(
         "attendance", help="monthly attendance per person and unit (CSV + HTML)"
     )
@@ -213,6 +223,24 @@ def _signin_screen(
             station, screen, clock, lang=args.lang or config.hall_file.hall.default_language
         )
         app.run()
+    return 0
+
+
+def _duty(args: argparse.Namespace) -> int:
+    from attendance.console import DutyConsole
+    from attendance.recorder import FileRecorder
+    from attendance.rules import Context
+    from hall.conf.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    ctx = Context.from_config(config)
+    recorder = FileRecorder(_events_path(args.events), ctx)
+    lang = args.lang or config.hall_file.hall.default_language
+    _window(args, "1280x800", "hall duty")
+    from attendance.duty_view import DutyApp
+
+    console = DutyConsole(ctx, recorder, clock=_clock(ctx, args.clock_from), lang=lang)
+    DutyApp(console, lang=lang).run()
     return 0
 
 

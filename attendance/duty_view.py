@@ -1,0 +1,426 @@
+"""The duty console's screen (Kivy): draws :class:`attendance.console.ConsoleView`.
+
+Left: the roll call for the current session; tapping names selects them for a manual record.
+Right: PIN sign-in, then the actions of the signed-in person (record a sign-in with one of the
+seed's reasons, everyone still absent during an outage, approve or reject pending records,
+sign the day's log), the failed sign-ins of the session and the last feedback.
+Import after :func:`ui.boot.configure`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from attendance.console import ConsoleView, DutyConsole
+from ui.app import HallApp
+from ui.theme import PALETTE
+
+REASONS = ("power_cut", "machine_fault", "unclear_fingerprint")
+STATUS_COLOUR = {
+    "present": "ok",
+    "late": "accent",
+    "leave": "muted_text",
+    "pending": "accent",
+    "absent": "error",
+}
+
+KV = """
+#:import PALETTE ui.theme.PALETTE
+
+<RollRowView>:
+    size_hint_y: None
+    height: app.font_px * 2
+    padding: dp(8), 0
+    canvas.before:
+        Color:
+            rgba: PALETTE.rgba("selected") if self.selected else PALETTE.rgba("panel")
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [dp(6)]
+    Label:
+        text: root.who
+        font_size: app.font_px * 0.8
+        color: PALETTE.rgba("selected_text") if root.selected else PALETTE.rgba("text")
+        text_size: self.size
+        halign: "left"
+        valign: "middle"
+        shorten: True
+    Label:
+        text: root.status_text
+        font_size: app.font_px * 0.8
+        size_hint_x: 0.45
+        color: PALETTE.rgba("selected_text") if root.selected else root.colour
+        text_size: self.size
+        halign: "right"
+        valign: "middle"
+        shorten: True
+
+<SmallLabel@Label>:
+    font_size: app.font_px * 0.7
+    color: PALETTE.rgba("muted_text")
+    text_size: self.width, None
+    size_hint_y: None
+    height: self.texture_size[1] + dp(4)
+    halign: "left"
+
+<LoginPanel@BoxLayout>:
+    orientation: "vertical"
+    spacing: dp(8)
+    size_hint_y: None
+    height: self.minimum_height
+    TextInput:
+        id: staff_id
+        hint_text: app.tr("attendance.console.staff_id")
+        multiline: False
+        font_size: app.font_px * 0.8
+        size_hint_y: None
+        height: app.min_target_px
+        on_text_validate: root.ids.pin.focus = True
+    TextInput:
+        id: pin
+        hint_text: app.tr("attendance.console.pin")
+        password: True
+        multiline: False
+        input_filter: "int"
+        font_size: app.font_px * 0.8
+        size_hint_y: None
+        height: app.min_target_px
+        on_text_validate: app.sign_in()
+    BigButton:
+        id: sign_in
+        text: app.tr("attendance.console.sign_in")
+        on_release: app.sign_in()
+<ActionsPanel@BoxLayout>:
+    orientation: "vertical"
+    spacing: dp(6)
+    size_hint_y: None
+    height: self.minimum_height
+    BoxLayout:
+        size_hint_y: None
+        height: app.min_target_px
+        spacing: dp(6)
+        Label:
+            id: user
+            text: app.screen["user_line"]
+            font_size: app.font_px * 0.8
+            text_size: self.size
+            halign: "left"
+            valign: "middle"
+        BigButton:
+            id: sign_out
+            size_hint_x: 0.4
+            text: app.tr("attendance.console.sign_out")
+            on_release: app.sign_out()
+    BoxLayout:
+        id: reasons
+        size_hint_y: None
+        height: app.min_target_px
+        spacing: dp(6)
+        opacity: 1 if app.screen["can_enter"] else 0.35
+    BigButton:
+        id: outage
+        text: app.tr("attendance.console.outage")
+        opacity: 1 if app.screen["can_enter"] else 0.35
+        on_release: app.outage()
+    TextInput:
+        id: note
+        hint_text: app.tr("attendance.console.note")
+        multiline: False
+        font_size: app.font_px * 0.7
+        size_hint_y: None
+        height: app.min_target_px * 0.75
+    BigButton:
+        id: sign_log
+        text: app.tr("attendance.console.sign_log")
+        opacity: 1 if app.screen["can_sign"] else 0.35
+        on_release: app.sign_log()
+BoxLayout:
+    orientation: "vertical"
+    padding: dp(16)
+    spacing: dp(10)
+    canvas.before:
+        Color:
+            rgba: PALETTE.rgba("background")
+        Rectangle:
+            pos: self.pos
+            size: self.size
+    BoxLayout:
+        size_hint_y: None
+        height: app.min_target_px
+        spacing: dp(12)
+        Label:
+            id: title
+            text: app.screen["title"]
+            font_size: app.font_px
+            bold: True
+            text_size: self.size
+            halign: "left"
+            valign: "middle"
+        LanguageBar:
+            size_hint_x: 0.45
+    Label:
+        id: duty_line
+        text: app.screen["duty_line"]
+        font_size: app.font_px * 0.75
+        color: PALETTE.rgba("muted_text")
+        size_hint_y: None
+        height: self.texture_size[1] + dp(4)
+        text_size: self.width, None
+        halign: "left"
+    BoxLayout:
+        spacing: dp(16)
+        BoxLayout:
+            orientation: "vertical"
+            size_hint_x: 0.55
+            spacing: dp(6)
+            Label:
+                id: roll_head
+                text: app.screen["roll_head"]
+                font_size: app.font_px * 0.85
+                size_hint_y: None
+                height: self.texture_size[1] + dp(6)
+                text_size: self.width, None
+                halign: "left"
+            ScrollView:
+                do_scroll_x: False
+                GridLayout:
+                    id: roll
+                    cols: 2
+                    spacing: dp(4)
+                    size_hint_y: None
+                    height: self.minimum_height
+        BoxLayout:
+            orientation: "vertical"
+            size_hint_x: 0.45
+            spacing: dp(8)
+            BoxLayout:
+                id: panel
+                size_hint_y: None
+                height: self.minimum_height
+            Label:
+                id: feedback
+                text: app.feedback
+                font_size: app.font_px * 0.8
+                bold: True
+                color: PALETTE.rgba("ok") if app.feedback_ok else PALETTE.rgba("error")
+                size_hint_y: None
+                height: self.texture_size[1] + dp(6)
+                text_size: self.width, None
+            ScrollView:
+                do_scroll_x: False
+                BoxLayout:
+                    id: side
+                    orientation: "vertical"
+                    spacing: dp(4)
+                    size_hint_y: None
+                    height: self.minimum_height
+"""
+
+
+class RollRowView(ButtonBehavior, BoxLayout):
+    who = StringProperty("")
+    status_text = StringProperty("")
+    colour = ListProperty([1, 1, 1, 1])
+    selected = BooleanProperty(False)
+
+
+class DutyApp(HallApp):
+    """The duty console window."""
+
+    screen = DictProperty(
+        {
+            "title": "",
+            "duty_line": "",
+            "roll_head": "",
+            "user_line": "",
+            "can_enter": False,
+            "can_sign": False,
+        }
+    )
+    signed_in = BooleanProperty(False)
+    feedback = StringProperty("")
+    feedback_ok = BooleanProperty(True)
+
+    def __init__(self, console: DutyConsole, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.console = console
+        self.selected: set[str] = set()
+        self.view: ConsoleView | None = None
+        self._drawn: Any = None
+
+    def build(self) -> Any:
+        from kivy.factory import Factory
+
+        import ui.widgets  # noqa: F401  (registers the shared widgets)
+
+        root = Builder.load_string(KV)
+        self.root_widget = root
+        self.login = Factory.LoginPanel()
+        self.actions = Factory.ActionsPanel()
+        root.ids.panel.add_widget(self.login)
+        self.bind(signed_in=self._swap_panel)
+        self.bind(lang=lambda *_: self.refresh(force=True))
+        Clock.schedule_once(lambda _dt: self.refresh(force=True), 0)
+        Clock.schedule_interval(lambda _dt: self.refresh(), 2.0)
+        return root
+
+    # ------------------------------------------------------------------ actions
+
+    def _swap_panel(self, _app: Any, signed_in: bool) -> None:
+        panel = self.root_widget.ids.panel
+        panel.clear_widgets()
+        panel.add_widget(self.actions if signed_in else self.login)
+
+    def on_lang(self, _app: Any, lang: str) -> None:
+        self.console.lang = lang
+
+    def _say(self, feedback: Any) -> None:
+        self.feedback, self.feedback_ok = feedback.text, feedback.ok
+        self.refresh(force=True)
+
+    def sign_in(self) -> None:
+        ids = self.login.ids
+        result = self.console.sign_in(ids.staff_id.text, ids.pin.text)
+        ids.pin.text = ""
+        ids.staff_id.text = ""
+        self.signed_in = self.console.user is not None
+        self._say(result)
+
+    def sign_out(self) -> None:
+        self.console.sign_out()
+        self.signed_in = False
+        self.selected.clear()
+        self.feedback = ""
+        self.refresh(force=True)
+
+    def toggle(self, staff: str) -> None:
+        self.selected.symmetric_difference_update({staff})
+        self.refresh(force=True)
+
+    def enter(self, reason: str) -> None:
+        if not self.selected:
+            return
+        people = sorted(self.selected)
+        note = self.actions.ids.note.text
+        result = self.console.enter(
+            people if len(people) > 1 else people[0],
+            self.view.session if self.view else "morning",
+            reason,
+            note,
+        )
+        if result.ok:
+            self.selected.clear()
+        self._say(result)
+
+    def outage(self) -> None:
+        """Select everyone still absent in this session (then pick the reason)."""
+        if self.view is not None:
+            self.selected = {r.staff for r in self.view.rows if r.status == "absent"}
+        self.refresh(force=True)
+
+    def decide(self, record: str, approve: bool) -> None:
+        self._say(self.console.decide(record, approve, self.actions.ids.note.text))
+
+    def sign_log(self) -> None:
+        self._say(self.console.sign_log())
+
+    # ------------------------------------------------------------------ drawing
+
+    def refresh(self, force: bool = False) -> None:
+        self.console.lang = self.lang
+        view = self.console.view()
+        self.view = view
+        key = (view, tuple(sorted(self.selected)), self.lang)
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
+        tr = self.tr
+        counts = "  ".join(
+            f"{tr(f'attendance.status.{s}')} {view.counts.get(s, 0)}"
+            for s in ("present", "late", "absent", "leave", "pending")
+        )
+        officer, director = view.on_duty
+        names = {r.staff: r.name for r in view.rows}
+        self.screen = {
+            "title": f"{view.labels['title']} · {view.day.isoformat()} · {view.session_text}",
+            "duty_line": tr(
+                "attendance.console.on_duty",
+                officer=names.get(officer or "", officer or "-"),
+                director=names.get(director or "", director or "-"),
+            )
+            + ("  ·  " + view.labels["signed"] if view.log_signed else ""),
+            "roll_head": f"{view.labels['roll_call']}: {counts}",
+            "user_line": view.user_name,
+            "can_enter": view.can_enter,
+            "can_sign": view.can_sign,
+        }
+        ids = self.root_widget.ids
+        ids.roll.clear_widgets()
+        for row in view.rows:
+            widget = RollRowView(
+                who=f"{row.staff} {row.name}",
+                status_text=row.text,
+                colour=PALETTE.rgba(STATUS_COLOUR.get(row.status, "text")),
+                selected=row.staff in self.selected,
+            )
+            widget.ui_key = f"row:{row.staff}"
+            widget.bind(on_release=lambda _w, s=row.staff: self.toggle(s))
+            ids.roll.add_widget(widget)
+        reasons = self.actions.ids.reasons
+        reasons.clear_widgets()
+        from ui.widgets import BigButton
+
+        for reason in REASONS:
+            button = BigButton(text=tr(f"attendance.reason.{reason}"))
+            button.ui_key = f"reason:{reason}"
+            button.font_size = self.font_px * 0.75
+            button.bind(on_release=lambda _b, r=reason: self.enter(r))
+            reasons.add_widget(button)
+        self._draw_side(view)
+
+    def _draw_side(self, view: ConsoleView) -> None:
+        from kivy.factory import Factory
+
+        from ui.widgets import BigButton
+
+        side = self.root_widget.ids.side
+        side.clear_widgets()
+        side.add_widget(Factory.SmallLabel(text=view.labels["pending"], bold=True))
+        for p in view.pending:
+            line = f"{p.id} {p.name} {p.session} {p.time} {p.reason} ({p.entered_by})"
+            side.add_widget(Factory.SmallLabel(text=line))
+            if view.can_decide:
+                row = BoxLayout(size_hint_y=None, height=self.min_target_px * 0.8, spacing=6)
+                for approve, label in ((True, "approve"), (False, "reject")):
+                    button = BigButton(text=view.labels[label])
+                    button.ui_key = f"{label}:{p.id}"
+                    button.bind(on_release=lambda _b, r=p.id, a=approve: self.decide(r, a))
+                    row.add_widget(button)
+                side.add_widget(row)
+        side.add_widget(Factory.SmallLabel(text=view.labels["failed"], bold=True))
+        for a in view.attempts:
+            side.add_widget(Factory.SmallLabel(text=f"{a['at']} {a['device']} {a['text']}"))
+
+    def driver_state(self) -> dict[str, Any]:
+        view = self.view
+        return {
+            "lang": self.lang,
+            "signed_in": self.signed_in,
+            "user": view.user if view else None,
+            "session": view.session if view else None,
+            "counts": view.counts if view else {},
+            "statuses": {r.staff: r.status for r in view.rows} if view else {},
+            "pending": [p.id for p in view.pending] if view else [],
+            "selected": sorted(self.selected),
+            "feedback": self.feedback,
+            "feedback_ok": self.feedback_ok,
+            "log_signed": view.log_signed if view else False,
+            "can_sign": view.can_sign if view else False,
+        }

@@ -1,0 +1,108 @@
+"""The duty console under Xvfb: PIN sign-in, roll call, manual records, decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attendance.recorder import FileRecorder
+from attendance.rules import Context
+from attendance.state import Command
+from hall.i18n import LANGUAGES, t
+from tests.attendance.conftest import CONFIG, DIRECTOR, OFFICER, WED, at
+from tests.attendance.test_station_gui import shots_dir
+from ui.driver import python_module
+
+
+def _record(ctx: Context, path: Path) -> None:
+    recorder = FileRecorder(path, ctx)
+    for staff, minute in (("S020", 5), ("S022", 12), ("S030", 45)):
+        recorder.submit(
+            Command(
+                "punch.record",
+                "signin-01",
+                at(WED, 8, minute),
+                {"staff": staff, "device": "signin-01"},
+            )
+        )
+    recorder.submit(
+        Command(
+            "attempt.record",
+            "signin-01",
+            at(WED, 8, 20),
+            {"result": "unclear", "device": "signin-01"},
+        )
+    )
+    recorder.submit(
+        Command(
+            "leave.request", "S025", at(WED, 7), {"kind": "business_trip", "first": "2026-11-25"}
+        )
+    )
+
+
+def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    _record(ctx, events)
+    app = launch_app(
+        python_module(
+            "hall.cli",
+            "duty",
+            "--config",
+            str(CONFIG),
+            "--events",
+            str(events),
+            "--clock-from",
+            "2026-11-25T09:00:00",
+            "--lang",
+            "zh-Hant",
+        )
+    )
+    state = app.wait_for(lambda s: s["statuses"], what="the roll call")
+    assert state["session"] == "morning" and not state["signed_in"]
+    assert state["statuses"]["S020"] == "present" and state["statuses"]["S030"] == "late"
+    assert state["counts"] == {"present": 2, "late": 1, "absent": 50}
+    assert any("指紋不明顯" in text for text in app.texts())
+    # PIN sign-in: a wrong PIN, then the right one.
+    app.tap("staff_id")
+    app.type(OFFICER)
+    app.type("9999")
+    state = app.wait_for(lambda s: s["feedback"], what="refusal")
+    assert not state["signed_in"] and state["feedback"] == t("attendance.console.bad_pin")
+    app.tap("staff_id")
+    app.type(OFFICER)
+    app.type("1234")
+    app.wait_for(lambda s: s["signed_in"] and s["user"] == OFFICER, what="signed in")
+    # One person by hand, then everyone still absent during an outage.
+    app.tap("key:row:S021")
+    app.wait_for(lambda s: s["selected"] == ["S021"], what="selected")
+    app.tap("key:reason:unclear_fingerprint")
+    state = app.wait_for(lambda s: len(s["pending"]) == 1, what="one pending record")
+    assert state["feedback_ok"] and state["statuses"]["S021"] == "pending"
+    app.tap("outage")
+    state = app.wait_for(lambda s: len(s["selected"]) == 49, what="everyone absent selected")
+    assert "S021" not in state["selected"] and "S020" not in state["selected"]
+    app.tap("key:reason:power_cut")
+    state = app.wait_for(lambda s: len(s["pending"]) == 50, what="the outage batch")
+    assert state["counts"] == {"present": 2, "late": 1, "pending": 50}
+    # The director decides; the officer could not.
+    assert not app.ids() or "key:approve" not in " ".join(app.ids())
+    app.tap("sign_out")
+    app.tap("staff_id")
+    app.type(DIRECTOR)
+    app.type("1234")
+    app.wait_for(lambda s: s["user"] == DIRECTOR, what="director signed in")
+    first = state["pending"][0]
+    app.tap(f"key:approve:{first}")
+    state = app.wait_for(lambda s: first not in s["pending"], what="approved")
+    assert state["statuses"]["S021"] == "present"
+    second = state["pending"][0]
+    app.tap(f"key:reject:{second}")  # no note: refused
+    state = app.wait_for(lambda s: not s["feedback_ok"], what="note required")
+    assert state["feedback"] == t("attendance.error.note_required")
+    assert not app.clipped()
+    target = shots_dir(tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    for lang in LANGUAGES:
+        app.tap(f"lang_{lang.replace('-', '_')}")
+        app.wait_for(lambda s, lang=lang: s["lang"] == lang, what=lang)
+        shot = app.screenshot(target / f"duty-{lang}.png")
+        assert shot.stat().st_size > 10_000
