@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "broker.cli",
     "runner.cli",
     "kiosk.cli",
+    "display.cli",
+    "terminal.cli",
     "devices.cli",
     "bench.cli",
     "simulation.cli",
