@@ -34,7 +34,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/hall config check config
+	$(BIN)/hall config check --config config
 	$(BIN)/pytest -q
 
 bench: setup

@@ -24,7 +24,6 @@ from typing import Literal, Protocol
 
 Kind = Literal["id", "case", "bad-id", "other"]
 
-DEFAULT_HALL_CODE = "GY"
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 _ID18_RE = re.compile(r"\d{17}[\dX]")
@@ -158,17 +157,37 @@ def is_valid_id(text: str, *, today: date | None = None) -> bool:
     return True
 
 
+ID_MASK: dict[int, tuple[int, int]] = {18: (4, 4), 15: (4, 3)}
+"""The one masking rule: how many leading and trailing characters of an 18- or 15-digit ID
+number stay visible (the birth date, digits 7-14, never does)."""
+
+
+def _masked_pattern() -> str:
+    alternatives = []
+    for length, (head, tail) in ID_MASK.items():
+        last = "[0-9X]" if length == 18 else "[0-9]"
+        alternatives.append(
+            f"[0-9]{{{head}}}\\*{{{length - head - tail}}}[0-9]{{{tail - 1}}}{last}"
+        )
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+MASKED_ID_RE = _masked_pattern()
+"""What :func:`mask_id` makes of an 18- or 15-digit ID number, and nothing else (the only
+form of an ID number the queue service accepts)."""
+
+
 def mask_id(number: str) -> str:
     """Mask an ID number for screens, tickets and logs, never revealing the birth date.
 
     18 digits keep the first 4 and last 4 (``1301**********1209``); 15 digits keep the
-    first 4 and last 3; anything else keeps at most its first 2 and last 2 characters.
+    first 4 and last 3 (:data:`ID_MASK`); anything else keeps at most its first 2 and last
+    2 characters.
     """
     text = number.strip()
-    if len(text) == 18:
-        return text[:4] + "*" * 10 + text[-4:]
-    if len(text) == 15:
-        return text[:4] + "*" * 8 + text[-3:]
+    if len(text) in ID_MASK:
+        head, tail = ID_MASK[len(text)]
+        return text[:head] + "*" * (len(text) - head - tail) + text[-tail:]
     if len(text) >= 8:
         return text[:2] + "*" * (len(text) - 4) + text[-2:]
     return "*" * len(text)
@@ -194,7 +213,7 @@ class CaseNumber:
         return self.text
 
 
-def make_case_number(day: date, serial: int, hall_code: str = DEFAULT_HALL_CODE) -> str:
+def make_case_number(day: date, serial: int, hall_code: str) -> str:
     """The case number of the ``serial``-th case received on ``day`` (serial 1..9999)."""
     if not re.fullmatch(r"[A-Z]{2}", hall_code):
         raise ValueError(f"hall code must be two capital letters, got {hall_code!r}")
@@ -256,7 +275,7 @@ def _hall_codes(hall_code: str | Iterable[str]) -> frozenset[str]:
 
 
 def parse_case_number(
-    text: str, hall_code: str | Iterable[str] = DEFAULT_HALL_CODE, *, today: date | None = None
+    text: str, hall_code: str | Iterable[str], *, today: date | None = None
 ) -> CaseNumber:
     """Validate a case number of one of ``hall_code`` (a code or several).
 
@@ -286,7 +305,7 @@ def parse_case_number(
 
 
 def is_valid_case_number(
-    text: str, hall_code: str | Iterable[str] = DEFAULT_HALL_CODE, *, today: date | None = None
+    text: str, hall_code: str | Iterable[str], *, today: date | None = None
 ) -> bool:
     try:
         parse_case_number(text, hall_code, today=today)
@@ -325,7 +344,7 @@ def _normalise(text: str) -> str:
 
 
 def classify(
-    payload: str, hall_code: str | Iterable[str] = DEFAULT_HALL_CODE, *, today: date | None = None
+    payload: str, hall_code: str | Iterable[str], *, today: date | None = None
 ) -> Classification:
     """Classify a scanned payload as ``id``, ``case``, ``bad-id`` or ``other``.
 

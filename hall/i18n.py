@@ -10,10 +10,12 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 LANGUAGES = ("zh-Hant", "zh-Hans", "en")
+"""The hall's three languages, its own (Traditional Chinese) first: the one definition."""
+Lang = Literal["zh-Hant", "zh-Hans", "en"]
 FALLBACK = "zh-Hant"
 
 

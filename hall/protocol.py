@@ -41,7 +41,6 @@ from hall.contract.base import (
     Topics,
 )
 from hall.contract.queue import (
-    LANGS,
     IssueResult,
     IssueTicket,
     Ping,
@@ -51,6 +50,7 @@ from hall.contract.queue import (
     TicketStatus,
 )
 from hall.contract.window import AfterHours, CallTicket, Finish, Transfer, WindowStatus
+from hall.i18n import LANGUAGES, Lang
 
 __all__ = [
     "COMMAND_ARGS",
@@ -58,7 +58,7 @@ __all__ = [
     "DOMAINS",
     "EVENT_MODELS",
     "HEARTBEAT_S",
-    "LANGS",
+    "LANGUAGES",
     "MASKED_ID_RE",
     "MAX_PAYLOAD_BYTES",
     "PROTOCOL_VERSION",
@@ -79,6 +79,7 @@ __all__ = [
     "Heartbeat",
     "IssueResult",
     "IssueTicket",
+    "Lang",
     "NoArgs",
     "Ping",
     "PrintResult",

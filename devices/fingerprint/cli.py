@@ -28,7 +28,9 @@ def register(device_sub: argparse._SubParsersAction) -> None:
         "fingerprint", help="talk to the R30x / AS608 sign-in reader; prints one JSON object"
     )
     fp.add_argument("action", choices=ACTIONS)
-    fp.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    fp.add_argument(
+        "--serial", "--port", dest="serial", required=True, help="serial device, e.g. /dev/ttyUSB0"
+    )
     fp.add_argument("--baud", type=int, default=57600)
     fp.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each reply")
     fp.add_argument("--wait", type=float, default=5.0, help="seconds to wait for a finger")
@@ -61,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.page is not None and not 0 <= args.page <= 0xFFFF:
         args.parser.error("--page must be between 0 and 65535")
     with FingerprintReader.serial(
-        args.port, args.baud, address=args.address, password=args.password, timeout=args.timeout
+        args.serial, args.baud, address=args.address, password=args.password, timeout=args.timeout
     ) as reader:
         if args.action == "info":
             out = reader.info()

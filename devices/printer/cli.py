@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-LANGUAGE_CHOICES = ("zh-Hant", "zh-Hans", "en")
+from hall.i18n import LANGUAGES as LANGUAGE_CHOICES
 
 
 def register(device_sub: argparse._SubParsersAction) -> None:
@@ -17,7 +17,9 @@ def register(device_sub: argparse._SubParsersAction) -> None:
         help="usb:VID:PID, serial:/dev/ttyUSB0?baud=19200, tcp:HOST:9100, "
         "file:/path/out.bin or sim",
     )
-    ticket.add_argument("--profile", default=None, help="printer profile (see --list-profiles)")
+    ticket.add_argument(
+        "--profile", default=None, help="printer profile (hall device printer-profiles)"
+    )
     ticket.add_argument("--lang", default="zh-Hant", choices=LANGUAGE_CHOICES)
     ticket.add_argument("--sample", action="store_true", help="print the built-in sample slip")
     ticket.add_argument(
@@ -34,8 +36,14 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     ticket.add_argument("--status", action="store_true", help="only read and show the status")
     ticket.set_defaults(func=_ticket)
 
+    profiles = device_sub.add_parser("printer-profiles", help="list the printer profiles")
+    profiles.set_defaults(func=_profiles)
+
     sim = device_sub.add_parser("printer-sim", help="run the virtual ESC/POS printer")
-    sim.add_argument("--port", type=int, default=9100)
+    sim.add_argument(
+        "--listen-port", "--port", dest="listen_port", type=int, default=9100,
+        help="TCP port the simulator listens on (raw ESC/POS, like a network printer)",
+    )  # fmt: skip
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--out", default="var/printer-sim", help="directory for receipt PNGs")
     sim.add_argument("--profile", default=None)
@@ -49,6 +57,14 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     for flag in ("paper-out", "paper-near-end", "offline", "cover-open"):
         sim.add_argument(f"--{flag}", action="store_true", help=f"report {flag} in status")
     sim.set_defaults(func=_printer_sim)
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from devices.printer.profiles import all_profiles
+
+    for name, profile in sorted(all_profiles().items()):
+        print(f"{name:16} {profile.encoding or 'raster':10} {profile.columns} columns")
+    return 0
 
 
 def _ticket(args: argparse.Namespace) -> int:
@@ -125,7 +141,7 @@ def _printer_sim(args: argparse.Namespace) -> int:
         offline=args.offline,
         cover_open=args.cover_open,
     )
-    simulator = PrinterSimulator(profile, out, host=args.host, port=args.port, flags=flags)
+    simulator = PrinterSimulator(profile, out, host=args.host, port=args.listen_port, flags=flags)
     simulator.start()
     print(
         f"printer simulator ({profile.name}, {profile.paper_dots} dots) on "

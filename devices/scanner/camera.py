@@ -68,7 +68,7 @@ class CameraScanner:
         hold_off_s: float = 2.0,
         frame_timeout_s: float = 2.0,
         deep_budget_s: float | None = 0.6,
-        hall_code: str = "GY",
+        hall_code: str,
         symbologies: Sequence[str] = DEFAULT_SYMBOLOGIES,
         reopen: Callable[[], FrameSource] | None = None,
     ) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-LANGUAGE_CHOICES = ("zh-Hant", "zh-Hans", "en")
+from hall.i18n import LANGUAGES as LANGUAGE_CHOICES
 
 
 def register(device_sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,10 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     source.add_argument("--serial", metavar="PORT", help="serial scanner port or pyserial URL")
     source.add_argument("--wedge", action="store_true", help="keyboard-wedge lines on stdin")
     scan.add_argument("--baud", type=int, default=9600, help="serial speed (default 9600)")
-    scan.add_argument("--hall-code", default="GY", help="our hall code for case numbers")
+    scan.add_argument("--config", default="config", help="hall config (for its hall code)")
+    scan.add_argument(
+        "--hall-code", default=None, help="our hall code for case numbers (default: the config's)"
+    )
     scan.add_argument(
         "--ladder", default="full", choices=("fast", "full"), help="image preparation ladder"
     )
@@ -62,6 +65,10 @@ def _symbologies(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    if args.hall_code is None:
+        from hall.conf.cli import load_or_exit
+
+        args.hall_code = load_or_exit(args.config).code
     streams = (args.camera is not None, args.serial is not None, args.wedge)
     if args.images and any(streams):
         print("hall device scan: give images or a stream source, not both", file=sys.stderr)
@@ -80,7 +87,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 def scan_images(
     files: Sequence[str],
-    hall_code: str = "GY",
+    hall_code: str,
     ladder: str = "full",
     symbologies: Sequence[str] | None = None,
 ) -> int:

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     config = sub.add_parser("config", help="hall configuration")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate a config directory and summarise it")
-    check.add_argument("directory", nargs="?", default="config")
+    check.add_argument("--config", default=None, help="hall config directory (config/)")
+    check.add_argument("directory", nargs="?", default=None, help=argparse.SUPPRESS)
     check.add_argument("--json", action="store_true", help="print the summary as JSON")
     check.set_defaults(func=_check)
 
@@ -35,6 +36,7 @@ def load_or_exit(directory: str) -> HallConfig:
 
 
 def _check(args: argparse.Namespace) -> int:
+    args.directory = args.config or args.directory or "config"
     try:
         config = load_config(args.directory)
     except ConfigError as exc:

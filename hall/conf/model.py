@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hall.calendar import DayUnit
-
-LANGUAGES = ("zh-Hant", "zh-Hans", "en")
+from hall.i18n import LANGUAGES
 
 CLIENT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 WINDOW_ID_RE = re.compile(r"^W\d{2}$")

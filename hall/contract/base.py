@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hall.codes import MASKED_ID_RE as MASKED_ID_RE
 from hall.conf.model import Role
 
 PROTOCOL_VERSION = 1
@@ -28,8 +29,6 @@ HEARTBEAT_S = 2.0
 STALE_AFTER_S = 3 * HEARTBEAT_S
 """A client that heard no heartbeat for this long says the service is not responding."""
 COMMAND_ID_RE = r"^[A-Za-z0-9_.:-]{8,64}$"
-MASKED_ID_RE = r"^[0-9]{4}(\*{10}[0-9]{3}[0-9X]|\*{8}[0-9]{3})$"
-"""What ``hall.codes.mask_id`` makes of an 18- or 15-digit ID number, and nothing else."""
 TICKET_NO_RE = r"^[A-Z]{1,2}[0-9]{3,4}$"
 WINDOW_RE = r"^W\d{2}$"
 

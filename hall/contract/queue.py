@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from hall.conf.model import Role
 from hall.contract.base import MASKED_ID_RE, Args, Domain, ReadModel, Stamp
+from hall.i18n import Lang
 
 # ---------------------------------------------------------------- vocabulary
-
-LANGS = ("zh-Hant", "zh-Hans", "en")
-"""The hall's three languages, Traditional Chinese first (the hall's own)."""
-Lang = Literal["zh-Hant", "zh-Hans", "en"]
 
 
 class TicketStatus(StrEnum):

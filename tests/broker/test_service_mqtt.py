@@ -148,7 +148,7 @@ def test_concurrent_issuing_never_duplicates_a_number(hall: RunningHall) -> None
 
     def issue(kiosk, n: int) -> None:
         for _ in range(n):
-            number = kiosk.command("ticket.issue", {"item": "XK-GA-002"})["ticket"]["number"]
+            number = kiosk.command("ticket.issue", {"item": "XK-GA-001"})["ticket"]["number"]
             with lock:
                 numbers.append(number)
 

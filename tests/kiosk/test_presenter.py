@@ -331,7 +331,7 @@ def test_scans_id_bad_id_case_foreign(make_kiosk) -> None:
 
     from hall.codes import make_case_number
 
-    v = p.scanned(make_case_number(date(2026, 11, 20), 12))
+    v = p.scanned(make_case_number(date(2026, 11, 20), 12, "GY"))
     assert v.message_kind == "info" and "導辦員" in v.message
     v = p.scanned("https://example.com/promo")
     assert v.message == "此條碼不是身份證號碼或本中心的辦件編號"

@@ -60,7 +60,9 @@ def test_folder_source_reports_each_stable_code_once(tmp_path: Path) -> None:
     # No deep-ladder time budget: on a busy machine it would end the ladder before the
     # model rung that 016 needs; this test is about reporting, not speed.
     folder = str(_folder(tmp_path, frames))
-    with CameraScanner(folder, stable_frames=2, window=3, deep_budget_s=None) as scanner:
+    with CameraScanner(
+        hall_code="GY", source=folder, stable_frames=2, window=3, deep_budget_s=None
+    ) as scanner:
         events = _drain(scanner)
     assert _codes(events) == [(sample("000").payload, "id"), ("GY202607168439X", "case")]
     assert scanner.stats.frames == len(frames)
@@ -75,7 +77,9 @@ def test_mjpg_video_file_source(tmp_path: Path) -> None:
     for name in ("020", "020", "007", "007", "018", "018"):
         writer.write(cv2.imread(str(sample(name).path)))
     writer.release()
-    with CameraScanner(str(video), deep_budget_s=None) as scanner:  # 007 needs the model rung
+    with CameraScanner(
+        hall_code="GY", source=str(video), deep_budget_s=None
+    ) as scanner:  # 007 needs the model rung
         events = _drain(scanner)
     assert _codes(events) == [
         (sample("020").payload, "case"),
@@ -87,14 +91,18 @@ def test_mjpg_video_file_source(tmp_path: Path) -> None:
 @needs_fixtures
 def test_code_seen_in_one_frame_only_is_not_emitted(tmp_path: Path) -> None:
     frames = [None, "000", None, "016", None, None]
-    with CameraScanner(str(_folder(tmp_path, frames)), stable_frames=2, window=3) as scanner:
+    with CameraScanner(
+        hall_code="GY", source=str(_folder(tmp_path, frames)), stable_frames=2, window=3
+    ) as scanner:
         events = _drain(scanner)
     assert _codes(events) == []
 
 
 @needs_fixtures
 def test_stability_window_and_hold_off() -> None:
-    scanner = CameraScanner(FolderSource(sample("000").path.parent), hold_off_s=2.0)
+    scanner = CameraScanner(
+        hall_code="GY", source=FolderSource(sample("000").path.parent), hold_off_s=2.0
+    )
     code = cv2.imread(str(sample("000").path))
     assert scanner.process(code, now=0.0) == []  # seen once: not yet
     [event] = scanner.process(code, now=0.1)  # twice in the last three frames: stable
@@ -126,7 +134,7 @@ class SilentCamera:
 
 def test_silent_camera_gives_a_fault_not_a_hang() -> None:
     camera = SilentCamera()
-    scanner = CameraScanner(camera, frame_timeout_s=0.3).start()
+    scanner = CameraScanner(hall_code="GY", source=camera, frame_timeout_s=0.3).start()
     started = time.monotonic()
     event = scanner.next_event(timeout=3.0)
     assert event is not None and event.kind == "fault"
@@ -167,7 +175,9 @@ def test_camera_recovers_after_a_fault_and_callbacks_cannot_kill_it() -> None:
         raise RuntimeError("a broken kiosk callback")
 
     camera = FlakyCamera(cv2.imread(str(sample("029").path)), silent_reads=12)
-    with CameraScanner(camera, frame_timeout_s=0.3, on_event=callback) as scanner:
+    with CameraScanner(
+        hall_code="GY", source=camera, frame_timeout_s=0.3, on_event=callback
+    ) as scanner:
         kinds = []
         deadline = time.monotonic() + 10
         while "code" not in kinds and time.monotonic() < deadline:
@@ -186,7 +196,7 @@ def test_open_source_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         open_source(text)
     with pytest.raises(ValueError):
-        CameraScanner(FolderSource(tmp_path), stable_frames=4, window=3)
+        CameraScanner(FolderSource(tmp_path), hall_code="GY", stable_frames=4, window=3)
 
 
 def test_folder_source_skips_unreadable_files(tmp_path: Path) -> None:

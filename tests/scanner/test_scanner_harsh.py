@@ -24,7 +24,7 @@ def test_harsh_set_reads_97_percent_with_no_wrong_read(
     harsh_samples: list[Sample], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What ``hall device scan`` prints for each harsh frame: read, and never wrong."""
-    assert scan_images([str(s.path) for s in harsh_samples]) == 0
+    assert scan_images([str(s.path) for s in harsh_samples], "GY") == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["file"] for line in lines] == [str(s.path) for s in harsh_samples]
     wrong = [
