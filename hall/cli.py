@@ -1,33 +1,31 @@
 """The ``hall`` console command: one entry point with a subcommand per part.
 
-Each part contributes its subcommands through a ``register(subparsers)``
-function listed in :data:`COMMAND_MODULES`; heavy imports happen inside the
-handlers so ``hall --help`` stays fast.
+Each part declares a module with a ``register(subparsers)`` function as an entry point in
+the ``hall.commands`` group (``pyproject.toml``), so this core names none of the packages
+built on it. Heavy imports happen inside the handlers so ``hall --help`` stays fast. A part
+that fails to load is reported on stderr, never dropped silently; the others still work.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
-COMMAND_MODULES = (
-    "hall.conf.cli",
-    "hall.conf.staff_cli",
-    "hall.protocol_cli",
-    "broker.cli",
-    "runner.cli",
-    "kiosk.cli",
-    "display.cli",
-    "terminal.cli",
-    "devices.cli",
-    "bench.cli",
-    "simulation.cli",
-    "cases.cli",
-    "reports.cli",
-    "attendance.cli",
-)
+GROUP = "hall.commands"
+
+
+def command_group(
+    sub: argparse._SubParsersAction, name: str, help_text: str, dest: str
+) -> argparse._SubParsersAction:
+    """A subcommand group that several parts add to (``hall report daily`` comes from
+    ``reports``, ``hall report attendance`` from ``attendance``): made once, then shared."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help_text)
+        return parser.add_subparsers(dest=dest, metavar="KIND", required=True)
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,14 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hall", description="Service-hall system of the county government service center."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    found = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
+    if not found:
+        print(
+            f"hall: no command groups installed ({GROUP}); run `pip install -e .`", file=sys.stderr
+        )
+    for ep in found:
         try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+            module = ep.load()
+            module.register(sub)
+        except Exception as exc:  # one broken part must not take the others down
+            print(
+                f"hall: commands of {ep.value} are unavailable: {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
     return parser
 
 

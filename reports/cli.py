@@ -27,8 +27,9 @@ def _month(text: str) -> date:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser("report", help="statistics: daily and monthly reports")
-    kinds = report.add_subparsers(dest="report_kind", metavar="PERIOD", required=True)
+    from hall.cli import command_group
+
+    kinds = command_group(sub, "report", "reports: daily, monthly, attendance", "report_kind")
     daily = kinds.add_parser("daily", help="one business day")
     daily.add_argument("--day", type=_day, required=True, help="YYYY-MM-DD")
     monthly = kinds.add_parser("monthly", help="one calendar month")
