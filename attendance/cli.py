@@ -46,11 +46,9 @@ def _reader_spec(text: str) -> tuple[str, int]:
 
 def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     """The ``hall report`` subcommands (shared with the statistics reports)."""
-    report = sub.choices.get("report")
-    if report is None:
-        report = sub.add_parser("report", help="reports")
-        return report.add_subparsers(dest="report_kind", metavar="KIND", required=True)
-    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
+    from hall.cli import command_group
+
+    return command_group(sub, "report", "reports: daily, monthly, attendance", "report_kind")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
