@@ -108,7 +108,7 @@ class Engine:
                 "day": day,
                 "previous": self.state.day,
                 "service_minutes": dict(self.state.service_minutes),
-                "service_pace": dict(self.state.service_pace),
+                "estimate": self.state.learned(),
                 "windows": [w.id for w in self.config.windows],
             },
             now,
@@ -203,7 +203,10 @@ class Engine:
         open_n = self.open_windows(item.prefix)
         est = self.estimator.estimate(self.state, item.code, rank, now, period)
         wait = {"est_wait_min": est.minutes, "est_wait": est.public()}
-        self.emit("ticket.issued", {"ticket": ticket.public(), "ahead": ahead, **wait}, now)
+        learn = {"est_model_min": est.model_min or None}
+        self.emit(
+            "ticket.issued", {"ticket": ticket.public(), "ahead": ahead, **wait, **learn}, now
+        )
         return {
             "ticket": self.state.tickets[ticket.id].public(),
             "people_ahead": ahead,

@@ -14,7 +14,10 @@ An explainable fluid model, measured against simulated days (``hall simulate``):
    windows will keep arriving and go first; their work rate is taken off the windows' speed (at
    most the share ``max_consecutive_priority`` leaves them). A priority ticket in turn gives
    one call in ``max_consecutive_priority + 1`` to the normal queue.
-5. **Breaks**: the wait runs in opening hours; one that crosses the lunch break gets the break
+5. **Correction**: times today's measured ratio of real waits to the model's minutes, one
+   moving mean for normal and one for priority tickets (it covers what the model leaves out:
+   applicants who left, pauses, late openings), carried over from the day before.
+6. **Breaks**: the wait runs in opening hours; one that crosses the lunch break gets the break
    added.
 
 The result is a number and an 80 % range; the range is shown when it is wide (see
@@ -38,8 +41,6 @@ MODEL_CV = 0.25
 """Relative error of the model itself (arrivals, pauses, no-shows), for the range."""
 RECENT_S = 3600.0
 """Arrivals of the last hour give the overtaking rate."""
-SKIP_PRIOR_CALLS = 20
-"""The day's skip share starts from 0 as if this many calls had been made without one."""
 RANGE_MIN_WIDTH = 15.0
 """A range is shown when the 80 % interval is at least this wide (minutes)..."""
 RANGE_MIN_MINUTES = 10.0
@@ -57,6 +58,10 @@ class WaitEstimate:
     """Speed-weighted number of windows expected to serve the ticket."""
     work_min: float
     """Configured minutes of work ahead (queue share, counters, transfers)."""
+    model_min: float = 0.0
+    """The model's minutes before today's correction and breaks (what the correction learns
+    from); 0 when the wait would cross a break, which says nothing about the model."""
+    correction: float = 1.0
 
     def public(self) -> dict[str, Any]:
         """What a kiosk, a slip or a display shows: see :func:`shown`."""
@@ -94,59 +99,62 @@ class WaitEstimator:
         self.item_minutes = {i.code: float(i.service_minutes) for i in config.items}
         self.window_items = dict(config.items_by_window)
 
-    def _speed(self, state: HallState, window: str) -> float:
-        return 1.0 / max(0.2, state.service_pace.get(window, 1.0))
-
-    def _available(self, state: HallState, windows: tuple[str, ...], after: bool) -> list[str]:
-        out = []
-        for w in windows:
-            ws = state.windows.get(w)
-            if ws is None or ws.status == "closed":
-                continue
-            if after and not ws.after_hours:
-                continue
-            out.append(w)
-        return out
-
     def estimate(
         self, state: HallState, item: str, rank: int, now: float, period: str = "open"
     ) -> WaitEstimate:
+        """The wait of a ticket of ``item`` and priority ``rank`` issued ``now``."""
+        minutes, var, capacity, ahead = self._model(state, item, rank, now, period)
+        if rank > 0:
+            # Normal tickets past starvation_minutes go first: once the normal queue is that
+            # long, a priority ticket waits about as long as a normal one, plus the time the
+            # normal queue needs to come back under starvation_minutes.
+            normal = self._model(state, item, 0, now, period)[0]
+            minutes = min(minutes, normal + max(0.0, normal - self.starvation))
+        model = minutes
+        cls = "priority" if rank > 0 else "normal"
+        correction = math.exp(state.wait_log_ratio.get(cls, 0.0))
+        minutes = self._with_breaks(now, model * correction)
+        crosses = minutes > model * correction + 0.05
+        sd = math.sqrt(var / capacity**2 + (MODEL_CV * minutes) ** 2 + 1.0)
+        low = max(0.0, minutes - Z80 * sd)
+        high = minutes + Z80 * sd
+        return WaitEstimate(
+            minutes=round(minutes, 1),
+            low=round(low, 1),
+            high=round(high, 1),
+            windows=round(capacity, 2),
+            work_min=round(ahead, 1),
+            model_min=0.0 if crosses else round(model, 2),
+            correction=round(correction, 3),
+        )
+
+    def _model(
+        self, state: HallState, item: str, rank: int, now: float, period: str
+    ) -> tuple[float, float, float, float]:
+        """Opening-time minutes of the wait, its service-time variance, the windows' speed and
+        the work ahead (configured minutes)."""
         after = period == "after_hours"
-        ours = self._available(state, self.item_windows[item], after)
+        pace = state.service_pace
+        avail = {
+            w
+            for w, ws in state.windows.items()
+            if ws.status != "closed" and (ws.after_hours or not after)
+        }
+        ours = [w for w in self.item_windows[item] if w in avail]
         if not ours:
             ours = list(self.item_windows[item])  # not open yet: they will be
-        speed = {w: self._speed(state, w) for w in ours}
+        speed = {w: 1.0 / max(0.2, pace.get(w, 1.0)) for w in ours}
         capacity = sum(speed.values())
-        ours_set = set(ours)
         share: dict[str, float] = {}
         for w in ours:
             for j in self.window_items.get(w, ()):
-                if j in share:
+                if j in share or not (state.waiting.get(j) or state.arrivals.get(j)):
                     continue
-                theirs = self._available(state, self.item_windows[j], after) or list(
-                    self.item_windows[j]
-                )
-                total = sum(self._speed(state, x) for x in theirs)
-                mine = sum(speed[x] for x in theirs if x in ours_set)
+                theirs = [x for x in self.item_windows[j] if x in avail] or self.item_windows[j]
+                total = sum(1.0 / max(0.2, pace.get(x, 1.0)) for x in theirs)
+                mine = sum(speed.get(x, 0.0) for x in theirs)
                 share[j] = mine / total if total else 0.0
 
-        # A share of calls ends in a skip (the applicant left): such a ticket takes a minute.
-        skip = state.skips_today / (state.calls_today + SKIP_PRIOR_CALLS)
-        work = 0.0
-        var = 0.0
-        normals: list[tuple[float, list[tuple[float, str]]]] = []
-        for j, f in share.items():
-            if f <= 0:
-                continue
-            m = self.item_minutes[j] * (1 - skip) + skip
-            for r, queue in state.waiting.get(j, {}).items():
-                if not queue:
-                    continue
-                if r >= rank:
-                    work += len(queue) * m * f
-                    var += len(queue) * (SERVICE_CV * m) ** 2 * f
-                elif r == 0:
-                    normals.append((m * f, queue))
         # What is left at our counters, in configured minutes of work.
         residual = 0.0
         for w in ours:
@@ -164,7 +172,7 @@ class WaitEstimator:
 
         # Higher priorities arriving while we wait go first, but only until a normal ticket has
         # waited starvation_minutes: take their work rate off for that long at most.
-        overtaking = 0.0
+        overtaking = normal_rate = 0.0
         since = now - RECENT_S
         for j, f in share.items():
             recent = state.arrivals.get(j)
@@ -172,31 +180,69 @@ class WaitEstimator:
                 continue
             n = sum(1 for at, r in recent if at >= since and r > rank)
             overtaking += n / (RECENT_S / 60) * self.item_minutes[j] * f
+            if rank > 0:
+                n = sum(1 for at, r in recent if at >= since and r == 0)
+                normal_rate += n / (RECENT_S / 60) * self.item_minutes[j] * f
         overtaking = min(overtaking, capacity * self.max_consecutive / (self.max_consecutive + 1))
-        ahead = work + residual
-        minutes = ahead / capacity
-        if overtaking > 0:
-            minutes = ahead / (capacity - overtaking)
-            if minutes > self.starvation:
-                minutes = (ahead + overtaking * self.starvation) / capacity
+        minutes = 0.0
+        for _ in range(2):  # who is still there depends on how long the wait is: settle it
+            work, var, normals = self._work(state, share, rank, now, minutes / 2)
+            ahead = work + residual
+            minutes = ahead / capacity
+            if overtaking > 0:
+                minutes = ahead / (capacity - overtaking)
+                if minutes > self.starvation:
+                    minutes = (ahead + overtaking * self.starvation) / capacity
         if rank > 0 and normals:
-            # Normal tickets that will have waited starvation_minutes by our turn go first,
-            # and one call in max_consecutive_priority + 1 goes to the normal queue anyway.
-            cut = now - 60 * max(0.0, self.starvation - minutes)
-            starving = sum(w * bisect.bisect_right(q, (cut, "~")) for w, q in normals)
-            minutes = (ahead + starving) / capacity
-            minutes *= (self.max_consecutive + 1) / self.max_consecutive
-        minutes = self._with_breaks(now, minutes)
-        sd = math.sqrt(var / capacity**2 + (MODEL_CV * minutes) ** 2 + 1.0)
-        low = max(0.0, minutes - Z80 * sd)
-        high = minutes + Z80 * sd
-        return WaitEstimate(
-            minutes=round(minutes, 1),
-            low=round(low, 1),
-            high=round(high, 1),
-            windows=round(capacity, 2),
-            work_min=round(work + residual, 1),
-        )
+            # Normal tickets that will have waited starvation_minutes by our turn go first: those
+            # waiting now and those still to come, so solve for the wait (a few rounds suffice).
+            # One call in max_consecutive_priority + 1 goes to the normal queue in any case.
+            base = minutes * (self.max_consecutive + 1) / self.max_consecutive
+            wait = base
+            for _ in range(8):
+                cut = now + 60 * (wait - self.starvation)
+                starving = sum(w * bisect.bisect_right(q, (cut, "~")) for w, q in normals)
+                coming = normal_rate * max(0.0, wait - self.starvation)
+                wait = max(base, (ahead + starving + coming) / capacity)
+            minutes = wait
+        return minutes, var, capacity, ahead
+
+    def _work(
+        self, state: HallState, share: dict[str, float], rank: int, now: float, later: float
+    ) -> tuple[float, float, list[tuple[float, list[tuple[float, str]]]]]:
+        """Configured minutes of the waiting tickets ahead, at our windows' share.
+
+        A ticket counts its item's minutes if its applicant is still there when called, one
+        minute (a call and a skip) if not; the chance of being there is today's measured share
+        of calls answered after a wait that long (:meth:`HallState.presence`), the wait being
+        its age now plus ``later`` minutes.
+        """
+        presence = state.presence()
+        edges = [now + 60 * (later - e) for e in state.AGE_EDGES_MIN]
+        work = var = 0.0
+        normals: list[tuple[float, list[tuple[float, str]]]] = []
+        for j, f in share.items():
+            if f <= 0:
+                continue
+            m = self.item_minutes[j]
+            for r, queue in state.waiting.get(j, {}).items():
+                if not queue:
+                    continue
+                if r < rank:
+                    if r == 0:
+                        normals.append((m * f, queue))
+                    continue
+                # queue is sorted by order key (about the issue time): oldest first
+                total = 0.0
+                counted = 0
+                for edge, p in zip(edges[::-1], presence[::-1], strict=True):
+                    k = bisect.bisect_right(queue, (edge, "~"))  # waited at least that long
+                    total += (k - counted) * (m * p + (1 - p))
+                    counted = k
+                total += (len(queue) - counted) * (m * presence[0] + (1 - presence[0]))
+                work += total * f
+                var += len(queue) * (SERVICE_CV * m) ** 2 * f
+        return work, var, normals
 
     def _with_breaks(self, now: float, minutes: float) -> float:
         """Clock minutes for ``minutes`` of opening time from ``now`` (lunch break added)."""

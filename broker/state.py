@@ -10,12 +10,15 @@ service times), so a restart replays only from the last one.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 ACTIVE = ("waiting", "called", "serving")
+AGE_EDGES_MIN = (0.0, 15.0, 30.0, 60.0, 120.0)
+"""Lower edges (minutes waited) of the buckets in which calls and no-shows are counted."""
 
 
 @dataclass(slots=True)
@@ -98,9 +101,14 @@ class HallState:
     """Per window: measured / configured service time (EWMA from 1.0); survives the day."""
     arrivals: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
     """item -> (issued_at, rank) of its tickets of the last :attr:`ARRIVALS_KEEP_S`."""
-    calls_today: int = 0
-    skips_today: int = 0
-    """Calls made today, and those that ended in a skip (the applicant did not come)."""
+    wait_log_ratio: dict[str, float] = field(default_factory=dict)
+    """``normal``/``priority``: moving mean of log(real wait / model minutes); survives the day."""
+    est_model: dict[str, float] = field(default_factory=dict)
+    """ticket id -> the model's minutes at issue, until its first call."""
+    calls_by_age: list[float] = field(default_factory=lambda: [0.0] * len(AGE_EDGES_MIN))
+    skips_by_age: list[float] = field(default_factory=lambda: [0.0] * len(AGE_EDGES_MIN))
+    """Calls by how long the ticket had waited (:attr:`AGE_EDGES_MIN`), and those of them
+    that ended in a skip (the applicant had left); halved at each new day."""
     recent_calls: deque[Call] = field(default_factory=deque)
     waiting: dict[str, dict[int, list[tuple[float, str]]]] = field(default_factory=dict)
     """item -> rank -> sorted [(order_key, ticket id)] of tickets waiting for any window."""
@@ -118,6 +126,13 @@ class HallState:
     PACE_BOUNDS: ClassVar[tuple[float, float]] = (0.1, 6.0)
     """A sample outside these multiples of the item's configured minutes is not counted."""
     ARRIVALS_KEEP_S: ClassVar[float] = 3600.0
+    AGE_EDGES_MIN: ClassVar[tuple[float, ...]] = AGE_EDGES_MIN
+    PRESENCE_PRIOR_CALLS: ClassVar[float] = 10.0
+    RATIO_ALPHA: ClassVar[float] = 0.05
+    RATIO_MIN_MODEL: ClassVar[float] = 3.0
+    """Waits estimated shorter than this (minutes) teach the correction nothing."""
+    RATIO_CLIP: ClassVar[float] = 1.4
+    """One sample moves log(ratio) by at most this (a factor of 4)."""
 
     # ------------------------------------------------------------ queries
 
@@ -126,6 +141,26 @@ class HallState:
         if state is None:
             state = self.windows[window_id] = WindowState(window_id)
         return state
+
+    def learned(self) -> dict[str, Any]:
+        """What the wait estimate learned; a new day's ``day.opened`` carries it over."""
+        return {
+            "service_pace": dict(self.service_pace),
+            "wait_log_ratio": dict(self.wait_log_ratio),
+            "calls_by_age": [round(c, 3) for c in self.calls_by_age],
+            "skips_by_age": [round(c, 3) for c in self.skips_by_age],
+        }
+
+    def presence(self) -> list[float]:
+        """Per wait bucket: the share of calls the applicant answered (prior: all of them)."""
+        prior = self.PRESENCE_PRIOR_CALLS
+        return [
+            1.0 - s / (c + prior) for c, s in zip(self.calls_by_age, self.skips_by_age, strict=True)
+        ]
+
+    def _age_bucket(self, t: Ticket, at: float | None) -> int:
+        age = ((at or t.issued_at) - t.issued_at) / 60
+        return bisect.bisect_right(self.AGE_EDGES_MIN, age) - 1
 
     def ticket_by_number(self, number: str) -> Ticket | None:
         ticket_id = self.by_number.get(number)
@@ -211,9 +246,17 @@ class HallState:
         self.waiting_per_prefix.clear()
         self.recent_calls.clear()
         self.service_minutes = dict(d.get("service_minutes", {}))
-        self.service_pace = dict(d.get("service_pace", self.service_pace))
+        learned = d.get("estimate") or {}
+        self.service_pace = dict(learned.get("service_pace", self.service_pace))
+        self.wait_log_ratio = dict(learned.get("wait_log_ratio", self.wait_log_ratio))
+        calls = learned.get("calls_by_age", self.calls_by_age)
+        skips = learned.get("skips_by_age", self.skips_by_age)
+        if len(calls) != len(AGE_EDGES_MIN) or len(skips) != len(calls):
+            calls = skips = [0.0] * len(AGE_EDGES_MIN)  # counted in other buckets: start over
+        self.calls_by_age = [c / 2 for c in calls]
+        self.skips_by_age = [c / 2 for c in skips]
         self.arrivals.clear()
-        self.calls_today = self.skips_today = 0
+        self.est_model.clear()
         for w in d.get("windows", []):
             self.windows[w] = WindowState(w)
         for w in self.windows.values():
@@ -233,6 +276,9 @@ class HallState:
         self.counters[t.prefix] = max(self.counters.get(t.prefix, 0), t.serial)
         self.last_order_key = max(self.last_order_key, t.order_key)
         self._enqueue(t)
+        model = d.get("est_model_min")
+        if model is not None and model >= self.RATIO_MIN_MODEL:
+            self.est_model[t.id] = model
         recent = self.arrivals.setdefault(t.item, deque())
         recent.append((t.issued_at, t.rank))
         while recent[0][0] < t.issued_at - self.ARRIVALS_KEEP_S:
@@ -247,9 +293,11 @@ class HallState:
         t = self.tickets[d["ticket"]]
         self._dequeue(t)
         t.status, t.window, t.target_window = "called", d["window"], None
+        if t.calls == 0:
+            self._learn_ratio(t, d["at"])
         t.calls += 1
         t.called_at = d["at"]
-        self.calls_today += 1
+        self.calls_by_age[self._age_bucket(t, t.called_at)] += 1
         w = self.window(d["window"])
         w.current = t.id
         w.consecutive_priority = w.consecutive_priority + 1 if t.rank > 0 else 0
@@ -283,6 +331,17 @@ class HallState:
         self._release_window(t)
         self.dirty.add("queues")
 
+    def _learn_ratio(self, t: Ticket, at: float) -> None:
+        """Compare a ticket's real wait with the model's minutes at its issue."""
+        model = self.est_model.pop(t.id, None)
+        if model is None:
+            return
+        real = max(0.5, (at - t.issued_at) / 60)
+        sample = max(-self.RATIO_CLIP, min(self.RATIO_CLIP, math.log(real / model)))
+        key = "priority" if t.rank > 0 else "normal"
+        old = self.wait_log_ratio.get(key, 0.0)
+        self.wait_log_ratio[key] = old + self.RATIO_ALPHA * (sample - old)
+
     def _measure(self, t: Ticket, service_s: float | None, item_min: float | None) -> None:
         """Fold one start-to-finish time into the measured minutes and the window's pace.
 
@@ -314,7 +373,7 @@ class HallState:
         else:
             self._release_window(t)
         if "skips" in d:
-            self.skips_today += 1
+            self.skips_by_age[self._age_bucket(t, t.called_at)] += 1
         t.status = "waiting"
         t.skips = d.get("skips", t.skips)
         t.order_key = d["order_key"]
@@ -333,7 +392,7 @@ class HallState:
         else:
             self._release_window(t)
         if d["reason"] == "no_show":
-            self.skips_today += 1
+            self.skips_by_age[self._age_bucket(t, t.called_at)] += 1
         t.status, t.void_reason = "void", d["reason"]
         t.skips = d.get("skips", t.skips)
 

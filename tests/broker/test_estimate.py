@@ -64,7 +64,7 @@ def test_measured_pace_survives_the_day(h: Hall, clock: FakeClock) -> None:
     clock.set_local(2026, 11, 26, 9, 0)
     h.issue("XK-GA-001")
     opened = [d for _s, e, d in h.log if e == "day.opened"][-1]
-    assert opened["service_pace"] == {"W01": pace}
+    assert opened["estimate"]["service_pace"] == {"W01": pace}
     assert h.state.service_pace == {"W01": pace}
 
 
