@@ -133,3 +133,38 @@ def test_cache_survives_on_disk(cache: PieceCache, tmp_path: Path) -> None:
     assert cache.path_of(piece).is_file()
     again = PieceCache(cache.renderer, cache.directory.parent)
     assert np.array_equal(again.clip(piece).samples, cache.clip(piece).samples)
+
+
+def test_voice_reads_han_as_mandarin_not_spelled_pinyin() -> None:
+    """Debian's ``cmn`` voice spells many characters as English pinyin ("qing three");
+    the default voice must say Mandarin syllables for every word of the phrase."""
+    import subprocess
+
+    from display.voice.phrases import DIGITS, WORD_PLEASE, WORD_TO, WORD_WINDOW
+    from display.voice.tts import DEFAULT_VOICE
+
+    for text in (WORD_PLEASE, WORD_TO, WORD_WINDOW, DIGITS, "三十六"):
+        phonemes = subprocess.run(
+            ["espeak-ng", "-v", DEFAULT_VOICE, "-q", "-x", text],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        assert "(en)" not in phonemes, (text, phonemes)
+
+
+def test_display_settings_file(tmp_path: Path) -> None:
+    from display.settings import load_display_settings
+
+    assert load_display_settings(tmp_path).voice.repeat == 2
+    (tmp_path / "display.toml").write_text(
+        "[display]\nmin_show_s = 2.5\n[voice]\nrepeat = 3\nvolume = 0.4\nchime_muted = true\n"
+    )
+    s = load_display_settings(tmp_path)
+    assert s.display.min_show_s == 2.5
+    a = s.voice.announcer_settings()
+    assert (a.repeat, a.volume, a.chime_muted, a.voice_muted) == (3, 0.4, True, False)
+    (tmp_path / "display.toml").write_text("[voice]\nrepeat = 0\n")
+    with pytest.raises(ValueError):
+        load_display_settings(tmp_path)
