@@ -7,7 +7,7 @@ APT_PACKAGES := mosquitto mosquitto-clients libzbar0 xvfb xauth fonts-noto-cjk f
 	espeak-ng socat libgl1 libegl1 libmtdev1 libusb-1.0-0 python3-venv
 STAMP := $(VENV)/.installed
 
-.PHONY: all setup system-deps venv demo test bench lint clean
+.PHONY: all setup system-deps venv demo test faults bench lint clean
 
 all: test
 
@@ -29,13 +29,22 @@ venv: $(STAMP)
 
 setup: system-deps venv
 
+# The whole hall at any hour: broker, queue service, the kiosk GUI (on the screen, or on
+# Xvfb with screenshots in var/screens/), simulated applicants touching it, the printer
+# simulator (var/tickets/), simulated window staff calling. `hall up` prints where to look.
 demo: setup
-	$(BIN)/hall up
+	$(BIN)/hall up --demo
 
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/hall config check --config config
 	$(BIN)/pytest -q
+
+# The long fault-injection suite (issue 6); a short version runs in `make test`.
+# Each scenario's figures are printed at the end and kept in var/faults-summary.jsonl.
+faults: setup
+	mkdir -p var && rm -f var/faults-summary.jsonl
+	HALL_FAULTS=long HALL_FAULTS_SUMMARY=$(CURDIR)/var/faults-summary.jsonl $(BIN)/pytest -q -m faults
 
 bench: setup
 	$(BIN)/hall bench

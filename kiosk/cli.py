@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--pace", type=float, default=1.0, help="time factor (0.1 = ten times faster)"
     )
+    demo.add_argument(
+        "--kiosks",
+        default=None,
+        help="comma-separated kiosk clients for the simulated applicants (default: the first "
+        "two; empty: none, e.g. when applicants touch a kiosk screen instead)",
+    )
     demo.set_defaults(func=_demo)
 
 
@@ -55,7 +61,8 @@ def _demo(args: argparse.Namespace) -> int:
         )
         return client.connect(10)
 
-    traffic = DemoTraffic(config, connect, args.printer, pace=args.pace)
+    kiosks = None if args.kiosks is None else [k for k in args.kiosks.split(",") if k]
+    traffic = DemoTraffic(config, connect, args.printer, pace=args.pace, kiosks=kiosks)
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     traffic.start()

@@ -31,12 +31,15 @@ class DemoTraffic:
         printer_url: str | None,
         pace: float = 1.0,
         seed: int | None = None,
+        kiosks: list[str] | None = None,
     ):
         self.config = config
         self.connect = connect
         self.printer_url = printer_url
         self.pace = pace
         self.random = random.Random(seed)
+        self.kiosks = kiosks
+        """Kiosk clients of the simulated applicants (None: the first two)."""
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self.windows = [w for w in DEMO_WINDOWS if w in config.window_by_id]
@@ -48,7 +51,9 @@ class DemoTraffic:
         return not self.stop_event.wait(self.random.uniform(low, high) * self.pace)
 
     def start(self) -> None:
-        kiosk_ids = [c.id for c in self.config.clients if c.role.value == "kiosk"][:2]
+        kiosk_ids = self.kiosks
+        if kiosk_ids is None:
+            kiosk_ids = [c.id for c in self.config.clients if c.role.value == "kiosk"][:2]
         for kiosk_id in kiosk_ids:
             self._spawn(self._applicants, kiosk_id)
         for window_id in self.windows:

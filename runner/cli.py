@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from runner import screens
+from runner import applicants, screens
 
 # Exit statuses of ``hall up``.
 EXIT_START_FAILED = 1
@@ -64,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sec.set_defaults(func=_secrets)
 
     screens.register(sub)
+    applicants.register(sub)
 
 
 def _load(args: argparse.Namespace):
@@ -159,7 +160,7 @@ def _up(args: argparse.Namespace) -> int:
     from runner.display import DisplayUnavailable
     from runner.mosquitto import Mosquitto
     from runner.plan import UpOptions, plan_up
-    from runner.supervisor import Supervisor
+    from runner.supervisor import Supervisor, reap_leftovers
 
     _logging()
     config, var = _load(args)
@@ -176,6 +177,9 @@ def _up(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ALREADY_RUNNING
+    state_file = var.run / "children.json"
+    for leftover in reap_leftovers(state_file):
+        print(f"ended {leftover}, left over from a hall up that was killed")
     try:
         note = ensure_event_log(config, var)
     except StoreError as exc:
@@ -210,7 +214,7 @@ def _up(args: argparse.Namespace) -> int:
     except DisplayUnavailable as exc:
         print(f"hall up: {exc}", file=sys.stderr)
         return EXIT_START_FAILED
-    supervisor = Supervisor(plan.children)
+    supervisor = Supervisor(plan.children, state_file=state_file)
     try:
         supervisor.start_all()
     except RuntimeError as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hall.conf import HallConfig
-from hall.conf.machine import AppKind, MachineFile, SimKind
+from hall.conf.machine import App, AppKind, MachineFile, SimKind
 from hall.net import free_port, port_open
 from hall.runtime import RuntimeDir
 from runner.display import DisplayPlan, plan_display, xvfb_argv
@@ -129,29 +129,70 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             argv = [*HALL, "device", "fingerprint-sim", *sim.args]
             plan.children.append(Child("fingerprint-sim", argv, var.logs / "fingerprint-sim.log"))
 
+    touch = machine.simulates(SimKind.TRAFFIC, opts.demo)
     for app in apps:
-        argv = [*HALL, app.kind.value, *_common(opts), "--client", app.client]
-        printer = plan.printer_url if app.printer == "sim" else app.printer
-        if printer:
-            argv += ["--printer", printer]
         env = {"DISPLAY": plan.display.display} if plan.display else {}
         if app.kind is AppKind.KIOSK:
             plan.gui_kiosks.append(app.client)
+            if touch:  # simulated applicants touch this kiosk's screen
+                touch_port = free_port()
+                plan.children.append(
+                    Child(
+                        f"applicants-{app.client}",
+                        [*HALL, "demo-applicants", "--listen", f"127.0.0.1:{touch_port}"],
+                        _log(var, f"applicants-{app.client}"),
+                        ready=lambda p=touch_port: port_open("127.0.0.1", p),
+                    )
+                )
+                env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
+        argv = [*HALL, app.kind.value, *app_arguments(app, opts, plan.printer_url), *app.args]
         plan.children.append(
-            Child(
-                f"{app.kind.value}-{app.client}", [*argv, *app.args], _log(var, app.client), env=env
-            )
+            Child(f"{app.kind.value}-{app.client}", argv, _log(var, app.client), env=env)
         )
 
-    if machine.simulates(SimKind.TRAFFIC, opts.demo):
+    if touch:
         sim = next(s for s in machine.simulators(opts.demo) if s.kind is SimKind.TRAFFIC)
         argv = [*HALL, "demo-traffic", *_common(opts), "--port", str(opts.port)]
         if plan.printer_url:
             argv += ["--printer", plan.printer_url]
+        if plan.gui_kiosks:  # applicants use the kiosk screens, not a kiosk of their own
+            argv += ["--kiosks", ""]
         plan.children.append(
             Child("demo-traffic", [*argv, *sim.args], var.logs / "demo-traffic.log")
         )
     return plan
+
+
+# How each app takes its client id, runtime directory, broker port and printer; None: it
+# has no such option. Apps not listed take --client, --var, --broker-port and --printer.
+APP_FLAGS: dict[AppKind, dict[str, str | None]] = {
+    AppKind.KIOSK: {"client": "--kiosk-id"},
+    AppKind.SIGNIN: {"client": None, "var": None, "port": None, "printer": None},
+    AppKind.DUTY: {"client": None, "var": None, "port": None, "printer": None},
+}
+DEFAULT_FLAGS = {
+    "client": "--client",
+    "var": "--var",
+    "port": "--broker-port",
+    "printer": "--printer",
+}
+
+
+def app_arguments(app: App, opts: UpOptions, printer_sim: str | None) -> list[str]:
+    """The command-line options ``hall up`` gives an app (before the file's own ``args``)."""
+    flags = {**DEFAULT_FLAGS, **APP_FLAGS.get(app.kind, {})}
+    printer = printer_sim if app.printer == "sim" else app.printer
+    values = {
+        "client": app.client,
+        "var": str(opts.var.root),
+        "port": str(opts.port),
+        "printer": printer,
+    }
+    out = ["--config", str(opts.config_dir)]
+    for key, flag in flags.items():
+        if flag is not None and values[key]:
+            out += [flag, str(values[key])]
+    return out
 
 
 def _log(var: RuntimeDir, name: str) -> Path:

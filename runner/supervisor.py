@@ -6,7 +6,10 @@ them all in reverse start order. Nothing here knows what a child does.
 Children never outlive the supervisor: each runs in a process group of its own
 (so a stop reaches whatever it spawned), and on Linux asks the kernel to kill
 it when its parent dies (``PR_SET_PDEATHSIG``), which covers a ``kill -9`` of
-the supervisor that no signal handler can see.
+the supervisor that no signal handler can see. What a child itself started is
+not covered by that; the groups are recorded in a state file, and the next
+supervisor on the same runtime directory ends what is left of them
+(:func:`reap_leftovers`) before it starts anything.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import json
 import logging
 import os
 import signal
@@ -117,17 +121,77 @@ class Child:
             stop_group(self.process, timeout)
 
 
+def _process_groups(pgids: set[int]) -> list[tuple[int, int, float]]:
+    """(pid, pgid, start time) of every process now in one of ``pgids``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "create_time", "status"]):
+        if proc.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        try:
+            pgid = os.getpgid(proc.info["pid"])
+        except (ProcessLookupError, PermissionError):
+            continue
+        if pgid in pgids:
+            found.append((proc.info["pid"], pgid, proc.info["create_time"]))
+    return found
+
+
+def reap_leftovers(state_file: Path) -> list[str]:
+    """End what is left of the process groups a killed supervisor recorded in ``state_file``.
+
+    Only processes in a recorded group that started no earlier than its leader are ended
+    (a reused pid is not the old child). Returns ``name (pid)`` of each one ended.
+    """
+    try:
+        groups = json.loads(state_file.read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+    started = {int(g["pgid"]): (str(g["name"]), float(g["started"])) for g in groups}
+    ended = []
+    for pid, pgid, created in _process_groups(set(started)):
+        name, leader_started = started[pgid]
+        if pid == os.getpid() or created < leader_started - 1.0:
+            continue
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+            ended.append(f"{name} ({pid})")
+    state_file.unlink(missing_ok=True)
+    return ended
+
+
 class Supervisor:
     """Start children in order, keep them running, stop them on a signal."""
 
-    def __init__(self, children: list[Child], ready_timeout: float = 20.0):
+    def __init__(
+        self, children: list[Child], ready_timeout: float = 20.0, state_file: Path | None = None
+    ):
         self.children = children
         self.ready_timeout = ready_timeout
+        self.state_file = state_file
+        """Where the children's process groups are recorded (see :func:`reap_leftovers`)."""
         self._stopping = False
+
+    def _record(self) -> None:
+        if self.state_file is None:
+            return
+        import psutil
+
+        groups = []
+        for child in self.children:
+            if child.alive() and child.pid is not None:
+                with contextlib.suppress(psutil.Error):
+                    started = psutil.Process(child.pid).create_time()
+                    groups.append({"name": child.name, "pgid": child.pid, "started": started})
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        tmp.write_text(json.dumps(groups))
+        tmp.replace(self.state_file)
 
     def start_all(self) -> None:
         for child in self.children:
             child.start()
+            self._record()
             self._await_ready(child)
 
     def _await_ready(self, child: Child) -> None:
@@ -171,6 +235,7 @@ class Supervisor:
             elif now >= child.next_start:
                 child.next_start = 0.0
                 child.start()
+                self._record()
 
     def _request_stop(self) -> None:
         self._stopping = True
@@ -178,3 +243,5 @@ class Supervisor:
     def stop_all(self) -> None:
         for child in reversed(self.children):
             child.stop()
+        if self.state_file is not None:
+            self.state_file.unlink(missing_ok=True)

@@ -44,7 +44,9 @@ class HallUp:
         *args: str,
         config: Path = REPO / "config",
         env: dict[str, str] | None = None,
+        clean_env: bool = False,
     ):
+        """``env`` adds to this process's environment, or replaces it with ``clean_env``."""
         self.var = var
         self.out_path = var.parent / f"{var.name}-hall-up-{time.monotonic_ns()}.out"
         self.out = self.out_path.open("wb")
@@ -54,7 +56,7 @@ class HallUp:
             stdin=subprocess.DEVNULL,
             stdout=self.out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env=dict(env or {}) if clean_env else {**os.environ, **(env or {})},
         )
 
     @property

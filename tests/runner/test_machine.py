@@ -91,19 +91,29 @@ def test_plan_follows_the_machine_file(
         "xvfb",
         "screens",
         "printer-sim",
+        "applicants-kiosk-01",
         "kiosk-kiosk-01",
         "demo-traffic",
     ]
     kiosk = plan.children[names.index("kiosk-kiosk-01")]
     assert kiosk.env["DISPLAY"] == plan.display.display  # type: ignore[union-attr]
     assert plan.display is not None and plan.display.virtual
-    assert "--printer" in kiosk.argv and plan.printer_url in kiosk.argv
-    assert list(kiosk.argv[kiosk.argv.index("--client") + 1 :][:1]) == ["kiosk-01"]
+    argv = list(kiosk.argv)
+    assert argv[argv.index("--printer") + 1] == plan.printer_url
+    assert argv[argv.index("--kiosk-id") + 1] == "kiosk-01"
+    assert argv[argv.index("--broker-port") + 1] == "18830"
+    # The simulated applicants listen where the kiosk's driver connects; the desk traffic
+    # then uses no kiosk of its own.
+    applicants = plan.children[names.index("applicants-kiosk-01")]
+    assert applicants.argv[-1] == kiosk.env["HALL_UI_DRIVER"]
+    traffic = list(plan.children[-1].argv)
+    assert traffic[traffic.index("--kiosks") + 1] == ""
     service = plan.children[1]
     assert "--ignore-hours" in service.argv  # demo implies it
     # Not a demo: no traffic, and the service keeps opening hours.
     plain = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}))
-    assert "demo-traffic" not in [c.name for c in plain.children]
+    assert [c.name for c in plain.children][-1] == "kiosk-kiosk-01"
+    assert "HALL_UI_DRIVER" not in plain.children[-1].env
     assert "--ignore-hours" not in plain.children[1].argv
 
 

@@ -3,6 +3,7 @@ group, children that die with a supervisor killed by SIGKILL."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from runner.supervisor import Child, Supervisor
+from runner.supervisor import Child, Supervisor, reap_leftovers
 from tests.runner.hallup import alive, wait_gone
 
 # A child that starts a grandchild and waits for it (as a shell script or a Python app might).
@@ -74,9 +75,10 @@ SUPERVISOR = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from runner.supervisor import Child, Supervisor
+    from runner.supervisor import Child, Supervisor, reap_leftovers
     log = Path(sys.argv[1])
-    sup = Supervisor([
+    state = Path(sys.argv[2])
+    sup = Supervisor(state_file=state, children=[
         Child("sleeper", ["sleep", "300"], log),
         Child("family", ["sh", "-c", "sleep 300 & wait"], log),
         Child("python", [sys.executable, "-c", "import time; time.sleep(300)"], log),
@@ -90,8 +92,11 @@ SUPERVISOR = textwrap.dedent(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def test_children_die_when_the_supervisor_is_killed_with_sigkill(tmp_path: Path) -> None:
+    """Direct children die with it (PDEATHSIG); what they started is ended by the next
+    supervisor from the recorded process groups."""
+    state = tmp_path / "children.json"
     proc = subprocess.Popen(
-        [sys.executable, "-c", SUPERVISOR, str(tmp_path / "children.log")],
+        [sys.executable, "-c", SUPERVISOR, str(tmp_path / "children.log"), str(state)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
@@ -101,10 +106,19 @@ def test_children_die_when_the_supervisor_is_killed_with_sigkill(tmp_path: Path)
         sup = psutil.Process(proc.pid)
         _wait(lambda: len(sup.children(recursive=True)) == 4)
         direct = sup.children()
+        everyone = sup.children(recursive=True)
         assert len(direct) == 3
+        assert len(json.loads(state.read_text())) == 3
         proc.kill()
         proc.wait(5)
         assert wait_gone(direct, 10) == [], "a direct child outlived its supervisor"
+        (orphan,) = alive(everyone)  # the shell's `sleep 300`
+        assert orphan.cmdline() == ["sleep", "300"]
+        ended = reap_leftovers(state)
+        assert ended == [f"family ({orphan.pid})"]
+        assert wait_gone([orphan], 5) == []
+        assert not state.exists()
+        assert reap_leftovers(state) == []
     finally:
         for p in alive(
             psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
