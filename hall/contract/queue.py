@@ -115,11 +115,21 @@ class Ticket(ReadModel):
     void_reason: str | None = None
 
 
+class WaitShown(ReadModel):
+    """The estimated wait as a kiosk, a slip or a screen shows it."""
+
+    minutes: int
+    """Rounded: to the minute under 10, to 5 minutes under 60, then to 10."""
+    range: list[int] | None = None
+    """``[low, high]`` minutes (80 %), given when the uncertainty is large: show it instead."""
+
+
 class IssueResult(ReadModel):
     ticket: Ticket
     people_ahead: int
     est_wait_min: float
-    """Minutes, rounded; see ``docs/protocol.md`` for the range shown when it is uncertain."""
+    """The model's minutes, one decimal (``broker/estimate.py``); screens show ``est_wait``."""
+    est_wait: WaitShown | None = None
     open_windows: int
     """How many of the windows serving this prefix are open now."""
     windows: list[str]
@@ -150,6 +160,8 @@ class DayOpened(ReadModel):
     day: str
     previous: str | None
     service_minutes: dict[str, float] = Field(default_factory=dict)
+    estimate: dict[str, Any] = Field(default_factory=dict)
+    """What the wait estimate learned, carried over (pace per window, corrections, no-shows)."""
     windows: list[str] = Field(default_factory=list)
 
 
@@ -157,6 +169,9 @@ class TicketIssued(ReadModel):
     ticket: Ticket
     ahead: int
     est_wait_min: float
+    est_wait: WaitShown | None = None
+    est_model_min: float | None = None
+    """The model's minutes before today's correction; null when the wait crosses a break."""
 
 
 class TicketPrinted(ReadModel):
@@ -188,6 +203,8 @@ class TicketFinished(ReadModel):
     outcome: str
     service_s: float | None
     """Start to finish, seconds; null when the window never pressed start."""
+    item_min: float | None = None
+    """The item's configured minutes (what the measured time is compared with)."""
     note: str = ""
 
 
