@@ -284,3 +284,18 @@ def _report(args: argparse.Namespace) -> int:
         file.write_text(text, encoding=encoding)
         print(file)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """These commands on their own: ``python -m attendance.cli signin ...``."""
+    parser = argparse.ArgumentParser(prog="hall")
+    register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -77,6 +77,8 @@ class ConsoleView:
     can_enter: bool
     can_decide: bool
     can_sign: bool
+    devices: list[dict[str, str]] = field(default_factory=list)
+    """Sign-in readers as last reported: device, status, text, since."""
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -222,8 +224,18 @@ class DutyConsole:
         user = self.user.id if self.user else None
         signed = state.log(day).signed
         working = session in required_sessions(self.ctx, day)
+        devices = [
+            {
+                "device": device,
+                "status": info["status"],
+                "since": info["at"][11:19],
+                "text": t(f"attendance.station.{info['status']}", lang),
+            }
+            for device, info in sorted(state.devices.items())
+        ]
         return ConsoleView(
             lang=lang,
+            devices=devices,
             day=day,
             session=session.value,
             session_text=t(f"attendance.session.{session.value}", lang),

@@ -355,7 +355,8 @@ class DutyApp(HallApp):
                 officer=names.get(officer or "", officer or "-"),
                 director=names.get(director or "", director or "-"),
             )
-            + ("  ·  " + view.labels["signed"] if view.log_signed else ""),
+            + ("  ·  " + view.labels["signed"] if view.log_signed else "")
+            + "".join(f"  ·  {d['device']}: {d['text']}" for d in view.devices),
             "roll_head": f"{view.labels['roll_call']}: {counts}",
             "user_line": view.user_name,
             "can_enter": view.can_enter,
@@ -423,4 +424,5 @@ class DutyApp(HallApp):
             "feedback_ok": self.feedback_ok,
             "log_signed": view.log_signed if view else False,
             "can_sign": view.can_sign if view else False,
+            "devices": {d["device"]: d["status"] for d in view.devices} if view else {},
         }

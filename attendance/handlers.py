@@ -97,6 +97,7 @@ class Handlers:
             "absence.report": self.absence_report,
             "duty.note": self.duty_note,
             "duty.sign": self.duty_sign,
+            "device.status": self.device_status,
         }
 
     # ------------------------------------------------------------------ plumbing
@@ -188,6 +189,21 @@ class Handlers:
                     "device": _need(d, "device"),
                     "detail": str(d.get("detail") or ""),
                 },
+            )
+        ]
+
+    def device_status(self, state: AttendanceState, command: Command) -> list[Event]:
+        """The station's reader went online or offline (the console shows it at once)."""
+        d = command.data
+        status = _need(d, "status")
+        if status not in ("online", "offline"):
+            raise Rejected("bad_command", "status is 'online' or 'offline'")
+        device = _need(d, "device")
+        return [
+            self._event(
+                command,
+                "device.status",
+                {"device": device, "status": status, "detail": str(d.get("detail") or "")},
             )
         ]
 

@@ -152,6 +152,8 @@ class AttendanceState:
     logs: dict[date, DutyLog] = field(default_factory=dict)
     counted: set[tuple[str, date, SessionCode]] = field(default_factory=set)
     """(staff, day, session) already signed in by a counted punch."""
+    devices: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Sign-in readers: device id -> {status, detail, at} as last reported."""
     serial: dict[str, int] = field(default_factory=dict)
     """Last number used per id prefix (P punch, F attempt, M manual, L leave, B batch)."""
     events: int = 0
@@ -180,6 +182,7 @@ class AttendanceState:
             "manual": {k: asdict(v) for k, v in self.manual.items()},
             "leaves": {k: asdict(v) for k, v in self.leaves.items()},
             "logs": {d.isoformat(): asdict(v) for d, v in self.logs.items()},
+            "devices": dict(self.devices),
         }
 
 
@@ -295,6 +298,8 @@ def apply(state: AttendanceState, event: Event) -> None:
     elif kind == "duty.noted":
         log = state.logs.setdefault(_d(d["day"]), DutyLog(_d(d["day"])))
         log.entries.append({"at": event.at, **d})
+    elif kind == "device.status":
+        state.devices[d["device"]] = {"status": d["status"], "detail": d["detail"], "at": event.at}
     elif kind == "duty.signed":
         log = state.logs.setdefault(_d(d["day"]), DutyLog(_d(d["day"])))
         log.signed_by = d["by"]

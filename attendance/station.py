@@ -20,6 +20,7 @@ MQTT status, once the writer publishes attendance).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +119,7 @@ class SignInStation:
         self.status = ONLINE
         self.status_detail = ""
         self._finger_down = False
+        self._announced = False
 
     @property
     def finger_down(self) -> bool:
@@ -260,9 +262,21 @@ class SignInStation:
             time.sleep(self.reader.poll_s)
 
     def _set_status(self, status: str, detail: str) -> None:
-        changed = status != self.status
+        changed = status != self.status or not self._announced
         self.status, self.status_detail = status, detail
-        if changed and self.on_status is not None:
+        if not changed:
+            return
+        self._announced = True
+        with contextlib.suppress(Rejected, OSError):
+            self.recorder.submit(
+                Command(
+                    "device.status",
+                    self.device,
+                    self.clock(),
+                    {"device": self.device, "status": status, "detail": detail},
+                )
+            )
+        if self.on_status is not None:
             self.on_status(status, detail)
 
 

@@ -101,3 +101,15 @@ def _set_pin(args: argparse.Namespace) -> int:
         return 1
     print(f"PIN of {args.staff_id} updated in {path}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hall.conf.staff_cli staff set-pin S001`` (the same as ``hall staff``)."""
+    parser = argparse.ArgumentParser(prog="hall")
+    register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

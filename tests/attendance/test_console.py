@@ -45,8 +45,19 @@ def test_roll_call_manual_record_and_decision(ctx: Context, tmp_path: Path) -> N
             {"result": "unclear", "device": "signin-01"},
         )
     )
+    console.recorder.submit(
+        Command(
+            "device.status",
+            "signin-01",
+            at(WED, 8, 30),
+            {"device": "signin-01", "status": "offline", "detail": "GEN_IMG: no reply within 2 s"},
+        )
+    )
     console.sign_in(OFFICER, "1234")
     view = console.view()
+    assert view.devices == [
+        {"device": "signin-01", "status": "offline", "since": "08:30:00", "text": "簽到機離線"}
+    ]
     assert view.session == "morning" and view.session_text == "上午"
     assert view.on_duty == (OFFICER, DIRECTOR) and view.can_enter and not view.can_decide
     rows = {r.staff: r for r in view.rows}

@@ -44,7 +44,7 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     _record(ctx, events)
     app = launch_app(
         python_module(
-            "hall.cli",
+            "attendance.cli",
             "duty",
             "--config",
             str(CONFIG),

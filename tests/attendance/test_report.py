@@ -219,7 +219,7 @@ def test_report_command_writes_csv_and_html(
         [
             sys.executable,
             "-m",
-            "hall.cli",
+            "attendance.cli",
             "report",
             "attendance",
             "--month",
@@ -250,7 +250,7 @@ def test_report_command_writes_csv_and_html(
         [
             sys.executable,
             "-m",
-            "hall.cli",
+            "attendance.cli",
             "report",
             "attendance",
             "--month",

@@ -185,7 +185,16 @@ def test_set_pin_rewrites_only_that_entry(copy: Path) -> None:
     path = copy / "staff.toml"
     before = path.read_text(encoding="utf-8").splitlines()
     proc = subprocess.run(
-        [sys.executable, "-m", "hall.cli", "staff", "set-pin", "S017", "--config", str(copy)],
+        [
+            sys.executable,
+            "-m",
+            "hall.conf.staff_cli",
+            "staff",
+            "set-pin",
+            "S017",
+            "--config",
+            str(copy),
+        ],
         cwd=REPO,
         input="975310\n",
         capture_output=True,
@@ -208,7 +217,16 @@ def test_set_pin_refusals(copy: Path) -> None:
     original = path.read_text(encoding="utf-8")
     for staff_id, pin in (("S999", "1234"), ("S001", "12")):
         proc = subprocess.run(
-            [sys.executable, "-m", "hall.cli", "staff", "set-pin", staff_id, "--config", str(copy)],
+            [
+                sys.executable,
+                "-m",
+                "hall.conf.staff_cli",
+                "staff",
+                "set-pin",
+                staff_id,
+                "--config",
+                str(copy),
+            ],
             cwd=REPO,
             input=f"{pin}\n",
             capture_output=True,

@@ -97,7 +97,8 @@ def test_success_records_a_punch(
         "record": "P00001",
     }
     assert station.status == ONLINE
-    (event,) = recorder.events()
+    status, event = recorder.events()
+    assert status.type == "device.status" and status.data["status"] == "online"
     assert event.type == "punch.recorded" and event.data["page"] == 38
     assert event.data["verified"] == "fingerprint"
     assert "s020-thumb" not in recorder.path.read_text()  # the template never leaves the reader
@@ -124,10 +125,13 @@ def test_each_failure_reason_is_recorded(
     sim.inject(Fault.WRONG_ADDRESS)
     fault = station.attempt()
     assert fault.result is AttemptResult.DEVICE_FAULT and station.status == OFFLINE
-    results = [e.data["result"] for e in recorder.events()]
+    failed = [e for e in recorder.events() if e.type == "attempt.failed"]
+    results = [e.data["result"] for e in failed]
     assert results == ["no_match", "no_match", "unclear", "unclear", "no_finger", "device_fault"]
-    assert {e.data["device"] for e in recorder.events()} == {"signin-01"}
-    assert {e.data["session"] for e in recorder.events()} == {"morning"}
+    assert {e.data["device"] for e in failed} == {"signin-01"}
+    assert {e.data["session"] for e in failed} == {"morning"}
+    statuses = [e.data["status"] for e in recorder.events() if e.type == "device.status"]
+    assert statuses == ["online", "offline"]
     assert fault.to_json()["result"] == "device_fault" and fault.to_json()["staff"] is None
     assert "值班人員" in fault.message("zh-Hant")
 
@@ -151,7 +155,7 @@ def test_dead_reader_answers_within_3s_and_goes_offline(
     elapsed = time.monotonic() - started
     assert outcome is not None and outcome.result is AttemptResult.DEVICE_FAULT
     assert elapsed < ANSWER_WITHIN_S, elapsed
-    assert station.status == OFFLINE and statuses == [OFFLINE]
+    assert station.status == OFFLINE and statuses == [ONLINE, OFFLINE]
     # Still dead: no new record per retry, and every turn still answers in time.
     started = time.monotonic()
     assert station.step() is None
@@ -163,7 +167,8 @@ def test_dead_reader_answers_within_3s_and_goes_offline(
         sim.put_finger("s020-thumb")
         back = station.step()
         assert back is not None and back.result is AttemptResult.MATCHED
-        assert station.status == ONLINE and statuses == [OFFLINE, ONLINE]
+        assert station.status == ONLINE and statuses == [ONLINE, OFFLINE, ONLINE]
+        assert replay(recorder.events()).devices["signin-01"]["status"] == "online"
         assert back.counted is False  # the morning punch before the fault already counts
 
 
@@ -218,6 +223,7 @@ def test_recorders_in_two_processes_share_one_file(
     sim.put_finger(None)
     station.attempt(wait_s=0.2)
     assert [e.type for e in FileRecorder(recorder.path, ctx).events()] == [
+        "device.status",
         "punch.recorded",
         "attempt.failed",
     ]
@@ -225,7 +231,16 @@ def test_recorders_in_two_processes_share_one_file(
 
 def _signin(*args: str, events: Path, stdin: str | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "hall.cli", "signin", "--no-gui", "--events", str(events), *args],
+        [
+            sys.executable,
+            "-m",
+            "attendance.cli",
+            "signin",
+            "--no-gui",
+            "--events",
+            str(events),
+            *args,
+        ],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -246,7 +261,8 @@ def test_signin_command_prints_one_json_line_per_attempt(
     got = json.loads(line)
     assert set(got) >= {"result", "staff", "session", "late", "at"}
     assert got["result"] == "matched" and got["staff"] == STAFF
-    assert json.loads(events.read_text().splitlines()[0])["type"] == "punch.recorded"
+    types = [json.loads(line)["type"] for line in events.read_text().splitlines()]
+    assert types == ["device.status", "punch.recorded"]
 
 
 def test_signin_command_on_an_unplugged_reader(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def sim(ctx: Context) -> Iterator[FingerprintSimulator]:
 def _station(launch_app, sim: FingerprintSimulator, events: Path, lang: str = "zh-Hant"):
     return launch_app(
         python_module(
-            "hall.cli",
+            "attendance.cli",
             "signin",
             "--reader",
             f"serial:{sim.port}",
