@@ -218,7 +218,14 @@ class WaitEstimator:
         its age now plus ``later`` minutes.
         """
         presence = state.presence()
-        edges = [now + 60 * (later - e) for e in state.AGE_EDGES_MIN]
+        # Buckets (oldest first) by the order key a ticket must not pass to have waited that
+        # long; a bucket whose presence is about that of the younger one is merged into it.
+        buckets: list[tuple[float, float]] = []
+        for edge_min, p in zip(state.AGE_EDGES_MIN[1:], presence[1:], strict=True):
+            if abs(p - (buckets[-1][1] if buckets else presence[0])) > 0.01:
+                buckets.append((now + 60 * (later - edge_min), p))
+        buckets.reverse()
+        p0 = presence[0]
         work = var = 0.0
         normals: list[tuple[float, list[tuple[float, str]]]] = []
         for j, f in share.items():
@@ -235,11 +242,11 @@ class WaitEstimator:
                 # queue is sorted by order key (about the issue time): oldest first
                 total = 0.0
                 counted = 0
-                for edge, p in zip(edges[::-1], presence[::-1], strict=True):
+                for edge, p in buckets:
                     k = bisect.bisect_right(queue, (edge, "~"))  # waited at least that long
                     total += (k - counted) * (m * p + (1 - p))
                     counted = k
-                total += (len(queue) - counted) * (m * presence[0] + (1 - presence[0]))
+                total += (len(queue) - counted) * (m * p0 + (1 - p0))
                 work += total * f
                 var += len(queue) * (SERVICE_CV * m) ** 2 * f
         return work, var, normals
