@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from tests.runner.hallup import REPO, HallUp, alive, wait_gone, write_machine
 
@@ -166,3 +168,57 @@ def test_bad_machine_file_is_reported_like_a_config_error(tmp_path: Path) -> Non
     assert up.wait_exit(60) == 2
     assert "app[1].kind" in up.output
     assert not (tmp_path / "var" / "hall.db").exists()
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
+    """Issue 8: `make demo` (the sample machine, no screen attached) shows a working hall: the
+    kiosk GUI on Xvfb with screenshots, applicants touching it, printed tickets, calls."""
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    up = HallUp(var, "--demo", env=env, clean_env=True)
+    try:
+        out = up.wait_up(90)
+        assert "kiosk-kiosk-01" in out and "applicants-kiosk-01" in out, out
+        assert f"a screenshot every few seconds in {var / 'screens'}/" in out
+        touched = var / "log" / "applicants-kiosk-01.log"
+        deadline = time.monotonic() + 150
+        while "demo-applicants: ticket " not in (
+            touched.read_text(errors="replace") if touched.exists() else ""
+        ):
+            assert up.proc.poll() is None, up.output
+            assert time.monotonic() < deadline, touched.read_text(errors="replace")
+            time.sleep(1)
+        number = re.search(r"demo-applicants: ticket (\w+)", touched.read_text()).group(1)  # type: ignore[union-attr]
+        assert list((var / "tickets").glob("*.png")), "the kiosk's ticket was not printed"
+        with Image.open(var / "screens" / "latest.png") as shot:
+            assert shot.size == (1920, 1080)
+            assert len(set(shot.convert("L").getdata())) > 8  # something is drawn
+        called = _wait_event(var / "hall.db", "ticket.called", up, 120)
+        assert called
+    finally:
+        code = up.stop(60)
+    assert code == 0, up.output
+    issued = _events(var / "hall.db", "ticket.issued")
+    assert any(e["ticket"]["number"] == number for e in issued)
+
+
+def _events(db: Path, etype: str) -> list[dict]:
+    import json
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT data FROM events WHERE type = ?", (etype,)).fetchall()
+    finally:
+        con.close()
+    return [json.loads(r[0]) for r in rows]
+
+
+def _wait_event(db: Path, etype: str, up: HallUp, timeout: float) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while not (found := _events(db, etype)):
+        assert up.proc.poll() is None, up.output
+        assert time.monotonic() < deadline, f"no {etype} in {timeout}s"
+        time.sleep(1)
+    return found
