@@ -14,8 +14,10 @@ import re
 import sys
 import tempfile
 import tomllib
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from hall.conf.staff import PinError, StaffFile, hash_pin
 
@@ -36,6 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     set_pin.add_argument("staff_id")
     set_pin.add_argument("--config", default="config", help="config directory")
     set_pin.set_defaults(func=_set_pin)
+    rota = staff_sub.add_parser("rota", help="who is on duty on a day, and the rota's history")
+    rota.add_argument("--day", type=date.fromisoformat, default=None, help="YYYY-MM-DD (today)")
+    rota.add_argument("--days", type=int, default=1, help="this many days from --day")
+    rota.add_argument("--config", default="config", help="config directory")
+    rota.set_defaults(func=_rota)
 
 
 def replace_pin(text: str, staff_id: str, pin_hash: str) -> str:
@@ -100,6 +107,48 @@ def _set_pin(args: argparse.Namespace) -> int:
         print(f"hall staff set-pin: {exc}", file=sys.stderr)
         return 1
     print(f"PIN of {args.staff_id} updated in {path}")
+    return 0
+
+
+def _rota(args: argparse.Namespace) -> int:
+    """Print one JSON line per day: the assignment in force and every earlier one."""
+    import json
+    from datetime import datetime, timedelta
+
+    from hall.conf.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    if config.roster is None:
+        print(f"hall staff rota: {args.config} has no staff.toml", file=sys.stderr)
+        return 1
+    names = {s.id: s.name for s in config.roster.staff}
+    first = args.day or datetime.now(config.tz).date()
+    for n in range(max(args.days, 1)):
+        day = first + timedelta(days=n)
+        history = config.roster.rota.history(day)
+        current = config.roster.rota.on(day)
+
+        def entry(a: Any) -> dict[str, str]:
+            return {
+                "officer": a.officer,
+                "officer_name": names.get(a.officer, ""),
+                "director": a.director,
+                "director_name": names.get(a.director, ""),
+                "set_on": a.set_on.isoformat(),
+                "set_by": a.set_by,
+                "source": a.source,
+            }
+
+        print(
+            json.dumps(
+                {
+                    "day": day.isoformat(),
+                    "on_duty": entry(current) if current else None,
+                    "history": [entry(a) for a in history],
+                },
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -249,3 +250,30 @@ def test_replace_pin_adds_a_missing_line(tmp_path: Path) -> None:
     shutil.copy(CONFIG / "staff.toml", path)
     set_pin(path, "S053", "8642")
     assert path.read_text(encoding="utf-8").count("[[staff]]") == 53
+
+
+def test_rota_command_shows_the_day_and_its_history() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hall.conf.staff_cli",
+            "staff",
+            "rota",
+            "--day",
+            "2026-11-18",
+            "--days",
+            "2",
+            "--config",
+            str(CONFIG),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    assert first["on_duty"]["officer"] == "S006" and first["on_duty"]["director"] == "S004"
+    assert [h["officer"] for h in first["history"]] == ["S008", "S008", "S009", "S006"]
+    assert second["day"] == "2026-11-19" and second["on_duty"]["officer"] == "S009"
