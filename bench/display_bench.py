@@ -8,6 +8,8 @@ the window terminal's and the display's own logic (no screen):
   (:class:`display.presenter.DisplayPresenter`) holds that call (target ≤ 50 ms);
 - :func:`voice_start_p99_ms` — the same press until the cached announcement starts playing
   (the announcer hands it to the player; target ≤ 1000 ms);
+- ``display_update_bare_*`` — the same, interleaved in the same run, from a bare
+  ``window.call_next`` publish (no terminal logic): what the broker and service cost;
 - :func:`burst36_shown` — all 36 windows call at once: how many of the 36 calls the display
   shows (each window's tile and the ordered call log).
 
@@ -89,44 +91,54 @@ def _controllers(hall: BenchHall, config: HallConfig, windows: list[str]) -> lis
 def _press_and_wait(ctrl: WindowController, action: str, timeout: float = 10.0, **args: Any):
     before = len(ctrl.outcomes)
     ctrl.press(action, **args)
-    deadline = time.monotonic() + timeout
-    while len(ctrl.outcomes) <= before:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{action} on {ctrl.window_id}: no outcome")
-        time.sleep(0.001)
-    return ctrl.outcomes[-1]
+    return ctrl.wait_outcomes(before + 1, timeout)[-1]
 
 
 def press_to_display(
     hall: BenchHall, config: HallConfig, probe: _DisplayProbe, samples: int, windows: int = 6
-) -> tuple[list[float], list[float]]:
-    """Seconds from a *call next* press to the display's view state and to the voice start."""
+) -> tuple[list[float], list[float], list[float]]:
+    """Seconds from a *call next* press to the display's view state and to the voice start,
+    and (interleaved, same run) from a bare ``window.call_next`` publish to the view state:
+    the baseline without the terminal's logic."""
     ids = [w.id for w in config.windows[:windows]]
     kiosk = hall.client(next(c.id for c in config.clients if c.role.value == "kiosk"))
     ctrls = _controllers(hall, config, ids)
     shown: list[float] = []
     voiced: list[float] = []
+    direct: list[float] = []
     try:
         for ctrl in ctrls:
             items = [i for i in config.items_by_window[ctrl.window_id]
                      if not getattr(config.item_by_code[i], "real_name", False)]  # fmt: skip
-            fill_day(kiosk, items[:1], samples // windows + 2, 0)
+            fill_day(kiosk, items[:1], 2 * samples // windows + 2, 0)
             _press_and_wait(ctrl, "open")
-        for i in range(samples):
+        for i in range(2 * samples):
             ctrl = ctrls[i % len(ctrls)]
-            pressed = time.perf_counter()
-            outcome = _press_and_wait(ctrl, "call_next")
-            assert outcome.reply is not None and outcome.status == "ok", outcome
-            number = outcome.reply.result["ticket"]["number"]
+            bare = (i // len(ctrls)) % 2 == 1
+            started = time.perf_counter()
+            if bare:
+                assert ctrl.link.client is not None
+                _id, fut, _mid = ctrl.link.client.send("window.call_next", {}, track=False)
+                reply = fut.result(10)
+                assert reply.ok, reply
+                number = reply.result["ticket"]["number"]
+            else:
+                outcome = _press_and_wait(ctrl, "call_next")
+                assert outcome.reply is not None and outcome.status == "ok", outcome
+                number = outcome.reply.result["ticket"]["number"]
             key = f"{number}@{ctrl.window_id}"
-            shown.append(probe.wait(probe.shown, key, 10) - pressed)
-            voiced.append(probe.wait(probe.voiced, key, 10) - pressed)
+            seen = probe.wait(probe.shown, key, 10) - started
+            if bare:
+                direct.append(seen)
+            else:
+                shown.append(seen)
+                voiced.append(probe.wait(probe.voiced, key, 10) - started)
             _press_and_wait(ctrl, "finish", outcome="immediate")
     finally:
         for ctrl in ctrls:
             ctrl.stop()
         kiosk.close()
-    return shown, voiced
+    return shown, voiced, direct
 
 
 def burst36(hall: BenchHall, config: HallConfig, probe: _DisplayProbe) -> dict[str, int]:
@@ -143,6 +155,7 @@ def burst36(hall: BenchHall, config: HallConfig, probe: _DisplayProbe) -> dict[s
             if ctrl.presenter.view().ticket is not None:
                 _press_and_wait(ctrl, "finish", outcome="immediate")
         before = len(probe.runtime.presenter.call_log)
+        ended = {c.window_id: len(c.outcomes) for c in ctrls}
         go = threading.Barrier(len(ctrls))
 
         def press(ctrl: WindowController) -> None:
@@ -154,6 +167,8 @@ def burst36(hall: BenchHall, config: HallConfig, probe: _DisplayProbe) -> dict[s
             t.start()
         for t in threads:
             t.join(15)
+        for c in ctrls:
+            c.wait_outcomes(ended[c.window_id] + 1, 15)
         deadline = time.monotonic() + 10
         while len(probe.runtime.presenter.call_log) - before < len(ids):
             if time.monotonic() > deadline:
@@ -191,7 +206,7 @@ def _run_all(samples: int, config_dir: str | Path = "config") -> dict[str, Any]:
         try:
             hall.start()
             probe.runtime.start(wait_s=10)
-            shown, voiced = press_to_display(hall, config, probe, samples)
+            shown, voiced, direct = press_to_display(hall, config, probe, samples)
             burst = burst36(hall, config, probe)
         finally:
             probe.runtime.stop()
@@ -203,6 +218,8 @@ def _run_all(samples: int, config_dir: str | Path = "config") -> dict[str, Any]:
     return {
         "display_update_p50_ms": ms(shown, 50),
         "display_update_p99_ms": ms(shown, 99),
+        "display_update_bare_p50_ms": ms(direct, 50),
+        "display_update_bare_p99_ms": ms(direct, 99),
         "voice_start_p50_ms": ms(voiced, 50),
         "voice_start_p99_ms": ms(voiced, 99),
         **burst,

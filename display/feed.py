@@ -63,6 +63,7 @@ class DisplayFeed:
         deliver: Deliver,
         handler_factory: Callable[[Deliver], Callable[[mqtt.MQTTMessage], None]] = json_deliver,
         retry_s: float = 2.0,
+        inline: bool = True,
     ) -> None:
         self.endpoint = endpoint
         self.topics = topics
@@ -70,6 +71,7 @@ class DisplayFeed:
         self.deliver = deliver
         self.handler_factory = handler_factory
         self.retry_s = retry_s
+        self.inline = inline
         self.link: MqttLink | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,7 +98,9 @@ class DisplayFeed:
         while not self._stop.is_set():
             link = MqttLink(self.endpoint, self.topics)
             for topic in feed_topics(self.topics, self.service_client):
-                link.subscribe(topic, handler)
+                # inline: the presenter takes microseconds and never blocks, and skipping the
+                # dispatcher thread saves a thread hand-over on every call shown
+                link.subscribe(topic, handler, inline=self.inline)
             try:
                 link.connect(timeout=5.0)
             except ConnectFailed as exc:

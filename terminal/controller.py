@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,7 @@ class WindowController:
             on_change=self._outbox_changed,
         )
         self.outcomes: list[Outcome] = []
+        self._outcome_cond = threading.Condition()
 
     def start(self, wait_s: float = 5.0) -> WindowController:
         self.outbox.start()
@@ -103,8 +105,21 @@ class WindowController:
         self.presenter.set_pending(action)
         self._changed()
 
+    def wait_outcomes(self, count: int, timeout: float) -> list[Outcome]:
+        """Wait until ``count`` commands have ended; returns every outcome so far."""
+        deadline = time.monotonic() + timeout
+        with self._outcome_cond:
+            while len(self.outcomes) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{len(self.outcomes)} of {count} commands ended")
+                self._outcome_cond.wait(left)
+            return list(self.outcomes)
+
     def _outcome(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
+        with self._outcome_cond:
+            self.outcomes.append(outcome)
+            self._outcome_cond.notify_all()
         action = outcome.command.ctype.split(".", 1)[1]
         params: tuple[tuple[str, str], ...] = (("action", action),)
         if outcome.status == "ok":
