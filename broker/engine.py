@@ -9,6 +9,7 @@ emits nothing.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from hall import protocol as p
 from hall.conf import HallConfig
 from hall.conf.model import Client, Role
 from hall.protocol import CommandRejected
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,16 @@ class Engine:
         self.clock = rules.Clock(config.tz)
         self.rules = config.hall_file.queue
         self.emitted: list[EmittedEvent] = []
+        self.fold: Callable[[int, str, dict[str, Any]], None] = self.state.apply
+        """Folds an emitted event; the service routes record domains' events to them."""
+        self.actor: str | None = None
+        """The staff id signed in at the client whose command is being carried out."""
+        self.actor_of: Callable[[str], str | None] = lambda _client_id: None
+        """Client id -> the staff signed in there (set by the staff domain)."""
+        self.staff_at_window: Callable[[str], dict[str, Any] | None] = lambda _window: None
+        """Window id -> who serves there (``{"staff", "name"}``), for its snapshot."""
+        self.clock_behind: str | None = None
+        """The local date when the clock reads earlier than the open business day, else None."""
         self.estimator = WaitEstimator(config)
         self._prefix_windows: dict[str, set[str]] = {}
         self._prefix_default_minutes: dict[str, list[float]] = {}
@@ -59,6 +72,7 @@ class Engine:
         self._handlers: dict[str, Callable[[Client, Any, float], dict[str, Any]]] = {
             "ticket.issue": self._issue,
             "ticket.print_result": self._print_result,
+            "ticket.status": self._ticket_status,
             "window.open": self._window_status("open"),
             "window.close": self._window_status("closed"),
             "window.pause": self._window_status("paused"),
@@ -76,20 +90,33 @@ class Engine:
 
     # ------------------------------------------------------------ plumbing
 
+    def add_handlers(self, handlers: dict[str, Callable[..., dict[str, Any]]]) -> None:
+        """Commands of a record domain; each handler emits through :meth:`emit`."""
+        for ctype, handler in handlers.items():
+            if ctype in self._handlers:
+                raise RuntimeError(f"command {ctype!r} has two handlers")
+            self._handlers[ctype] = handler
+
     def execute(self, client: Client, ctype: str, args: p.Args) -> dict[str, Any]:
         """Carry out one authorised, validated command; return its result."""
         now = self.now()
         if ctype != "service.ping":
             self.roll_day(now)
-        return self._handlers[ctype](client, args, now)
+        self.actor = self.actor_of(client.id)
+        try:
+            return self._handlers[ctype](client, args, now)
+        finally:
+            self.actor = None
 
     def take_emitted(self) -> list[EmittedEvent]:
         events, self.emitted = self.emitted, []
         return events
 
     def emit(self, etype: str, data: dict[str, Any], now: float) -> None:
+        if self.actor is not None and "by" not in data:
+            data = {**data, "by": self.actor}  # audit: who gave the command
         seq = self.state.seq + 1
-        self.state.apply(seq, etype, data)
+        self.fold(seq, etype, data)
         at = self.clock.local(now).isoformat(timespec="milliseconds")
         day = self.state.day or self.clock.business_day(now)
         self.emitted.append(EmittedEvent(seq, etype, at, day, data))
@@ -97,8 +124,16 @@ class Engine:
     def roll_day(self, now: float) -> None:
         """Open a new business day when the local date changed; void yesterday's leftovers."""
         day = self.clock.business_day(now)
-        if self.state.day == day:
+        if self.state.day is not None and day <= self.state.day:
+            if day < self.state.day and self.clock_behind is None:
+                # The wall clock went back (a step, or a bad NTP sync): the business day never
+                # goes backwards, or today's numbers would be handed out a second time.
+                log.warning(
+                    "clock is behind the business day %s (local date %s)", self.state.day, day
+                )
+            self.clock_behind = day if day < self.state.day else None
             return
+        self.clock_behind = None
         for t in list(self.state.tickets.values()):
             if t.status in ACTIVE:
                 self.emit("ticket.voided", {"ticket": t.id, "reason": "day_closed"}, now)
@@ -166,6 +201,8 @@ class Engine:
             raise CommandRejected(
                 "priority_not_allowed", f"priority {a.priority!r} is given by the guide officer"
             )
+        if item.real_name:
+            self._check_real_name(a)
         period = self.period(now)
         if period == "closed":
             raise CommandRejected("hall_closed", "the hall is closed")
@@ -197,6 +234,7 @@ class Engine:
             kiosk=client.id,
             lang=a.lang,
             id_masked=a.id_masked,
+            id_hash=a.id_hash,
             case_no=a.case_no,
         )
         ahead = self.state.ahead_in_prefix(item.prefix, rank)
@@ -212,6 +250,39 @@ class Engine:
             "people_ahead": ahead,
             **wait,
             "open_windows": open_n,
+            "windows": list(item.windows),
+        }
+
+    def _check_real_name(self, a: p.IssueTicket) -> None:
+        """實名取號: an ID scan is needed, and one person takes at most N tickets a day."""
+        if not a.id_hash or not a.id_masked:
+            raise CommandRejected("real_name_required", f"item {a.item} needs an ID scan")
+        limit = self.config.hall_file.queue.real_name_daily_limit
+        taken = sum(1 for t in self.state.tickets.values() if t.id_hash == a.id_hash)
+        if taken >= limit:
+            raise CommandRejected(
+                "real_name_limit", f"{taken} tickets today for this person", limit=limit
+            )
+
+    def _ticket_status(self, client: Client, a: p.TicketQuery, now: float) -> dict[str, Any]:
+        """Where a ticket stands: waiting (with the tickets before it), called, done."""
+        t = self._find_ticket(a.ticket)
+        ahead = 0
+        if t.status == "waiting":
+            same_prefix = [i.code for i in self.config.items if i.prefix == t.prefix]
+            for code in same_prefix:
+                for rank, entries in self.state.waiting.get(code, {}).items():
+                    if rank > t.rank:
+                        ahead += len(entries)
+                    elif rank == t.rank:
+                        ahead += sum(1 for key, _tid in entries if key < t.order_key)
+        item = self.config.item_by_code[t.item]
+        minutes = self.service_minutes(t.prefix)
+        wait = rules.estimate_wait_minutes(ahead, minutes, self.open_windows(t.prefix))
+        return {
+            "ticket": t.public(),
+            "people_ahead": ahead,
+            "est_wait_min": wait if t.status == "waiting" else 0.0,
             "windows": list(item.windows),
         }
 
@@ -301,7 +372,7 @@ class Engine:
         t = rules.select_next(self.state, items, window_id, now, self.rules)
         if t is None:
             return {"ticket": None}
-        self.emit("ticket.called", {"ticket": t.id, "window": window_id, "at": now}, now)
+        self.emit("ticket.called", self._call_data(t, window_id, now), now)
         return {"ticket": t.public()}
 
     def _call_number(self, client: Client, a: p.CallTicket, now: float) -> dict[str, Any]:
@@ -315,12 +386,17 @@ class Engine:
             raise CommandRejected(
                 "not_served_here", f"window {window_id} does not serve ticket {t.number}"
             )
-        self.emit("ticket.called", {"ticket": t.id, "window": window_id, "at": now}, now)
+        self.emit("ticket.called", self._call_data(t, window_id, now), now)
         return {"ticket": t.public()}
+
+    @staticmethod
+    def _call_data(t: Ticket, window_id: str, now: float) -> dict[str, Any]:
+        """A call as a display needs it: number and item ride along with the ticket id."""
+        return {"ticket": t.id, "number": t.number, "item": t.item, "window": window_id, "at": now}
 
     def _recall(self, client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:
         t = self._require_current(self._window_of(client), "called")
-        self.emit("ticket.recalled", {"ticket": t.id, "window": t.window, "at": now}, now)
+        self.emit("ticket.recalled", self._call_data(t, t.window or "", now), now)
         return {"ticket": t.public()}
 
     def _start(self, client: Client, _a: p.NoArgs, now: float) -> dict[str, Any]:

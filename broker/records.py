@@ -23,25 +23,50 @@ Handler = Callable[..., dict[str, Any]]
 
 
 class RecordDomain:
-    """Base of a long-lived domain: its event types, its fold, its checkpoint."""
+    """Base of a domain beside the queue: its event types, its fold, its checkpoint.
+
+    A ``day_scoped`` domain (who is signed in, today's ratings) starts empty at each
+    ``day.opened`` and is rebuilt from that day's events; it needs no checkpoint. The
+    others (complaints, appointments, cases, attendance) live on and are checkpointed.
+    """
 
     name: ClassVar[str] = ""
     event_types: ClassVar[frozenset[str]] = frozenset()
+    day_scoped: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.seq = 0
         """The last event of this domain folded in."""
+        self.dirty: set[str] = set()
+        """Retained snapshots (names under ``state/``) this domain's events changed."""
+        self.engine: Any = None
+        """The writer's engine (``broker.engine.Engine``), bound before any command."""
+
+    def bind(self, engine: Any) -> None:
+        self.engine = engine
+
+    def reset(self) -> None:
+        """A new business day (day-scoped domains only): start empty."""
+        raise NotImplementedError
+
+    def snapshot_names(self) -> list[str]:
+        """The retained snapshots this domain publishes."""
+        return []
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        """The body of one of :meth:`snapshot_names` (without the common stamp)."""
+        raise KeyError(name)
 
     def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
         """Fold one of this domain's events."""
         raise NotImplementedError
 
     def checkpoint(self) -> dict[str, Any]:
-        """The whole state as JSON-able data."""
+        """The whole state as JSON-able data (not called for day-scoped domains)."""
         raise NotImplementedError
 
     def restore(self, data: dict[str, Any]) -> None:
-        """Replace the state by a checkpoint's."""
+        """Replace the state by a checkpoint's (not called for day-scoped domains)."""
         raise NotImplementedError
 
     def handlers(self) -> dict[str, Handler]:
@@ -73,10 +98,40 @@ class Records:
 
     # ------------------------------------------------------------ start-up
 
-    def restore(self, checkpoints: dict[str, tuple[int, dict[str, Any]]]) -> int:
-        """Restore each domain from ``{name: (seq, data)}``; the seq to replay from."""
+    def bind(self, engine: Any) -> None:
+        for d in self.domains:
+            d.bind(engine)
+
+    def day_opened(self) -> None:
+        """Fold of ``day.opened`` for the day-scoped domains."""
+        for d in self.domains:
+            if d.day_scoped:
+                d.reset()
+                d.dirty.update(d.snapshot_names())
+
+    def take_dirty(self) -> set[str]:
+        names: set[str] = set()
+        for d in self.domains:
+            names |= d.dirty
+            d.dirty.clear()
+        return names
+
+    def snapshot_owner(self, name: str) -> RecordDomain | None:
+        return next((d for d in self.domains if name in d.snapshot_names()), None)
+
+    def restore(
+        self, checkpoints: dict[str, tuple[int, dict[str, Any]]], day_start: int = 1
+    ) -> int:
+        """Restore each domain from ``{name: (seq, data)}``; the seq to replay from.
+
+        Day-scoped domains replay from ``day_start`` (the last ``day.opened``).
+        """
         start = None
         for d in self.domains:
+            if d.day_scoped:
+                d.seq = day_start - 1
+                start = day_start if start is None else min(start, day_start)
+                continue
             seq, data = checkpoints.get(d.name, (0, None))
             if data is not None:
                 d.restore(data)
@@ -99,7 +154,7 @@ class Records:
 
     def due(self, events: list[EmittedEvent]) -> bool:
         """A checkpoint goes with this batch: a new day opened, or many record events."""
-        if not self.domains:
+        if not any(not d.day_scoped for d in self.domains):
             return False
         return (
             any(e.type == "day.opened" for e in events)
@@ -107,6 +162,6 @@ class Records:
         )
 
     def checkpoints(self, seq: int) -> list[tuple[str, int, dict[str, Any]]]:
-        """Every domain's state as of ``seq`` (the last event of the batch)."""
+        """Every long-lived domain's state as of ``seq`` (the last event of the batch)."""
         self.since_checkpoint = 0
-        return [(d.name, seq, d.checkpoint()) for d in self.domains]
+        return [(d.name, seq, d.checkpoint()) for d in self.domains if not d.day_scoped]

@@ -101,6 +101,7 @@ class QueueService:
         self.replayed = self._replay()
         self.engine = Engine(config, self.state, clock, enforce_hours)
         self.engine.fold = self._fold
+        self.records.bind(self.engine)
         for domain in self.records.domains:
             self.engine.add_handlers(domain.handlers())
         self.batch_max = batch_max
@@ -140,7 +141,8 @@ class QueueService:
         day_start = self.store.replay_start()
         start = day_start
         if self.records.domains:
-            start = min(day_start, self.records.restore(self.store.latest_checkpoints()))
+            checkpoints = self.store.latest_checkpoints()
+            start = min(day_start, self.records.restore(checkpoints, day_start))
         n = 0
         for seq, etype, data in self.store.events_from(start):
             if self.records.replay(seq, etype, data):
@@ -148,8 +150,11 @@ class QueueService:
                     self.state.skip(seq)
             elif seq >= day_start:
                 self.state.apply(seq, etype, data)
+                if etype == "day.opened":
+                    self.records.day_opened()
             n += 1
         self.state.dirty.clear()
+        self.records.take_dirty()
         log.info("replayed %d events, seq %d, day %s", n, self.state.seq, self.state.day)
         return n
 
@@ -160,6 +165,9 @@ class QueueService:
             self.state.skip(seq)
         else:
             self.state.apply(seq, etype, data)
+            if etype == "day.opened":
+                self.records.day_opened()
+        self.state.dirty |= self.records.take_dirty()
 
     def _rebuild(self) -> None:
         """Throw away the in-memory state and rebuild it from the log (after a failed commit)."""
@@ -169,6 +177,11 @@ class QueueService:
         self.engine.state = self.state
         self.engine.fold = self._fold
         self.engine.take_emitted()
+        # The handlers are bound methods of the old domains: point the engine at the new ones.
+        self.records.bind(self.engine)
+        for domain in self.records.domains:
+            for ctype, handler in domain.handlers().items():
+                self.engine._handlers[ctype] = handler
 
     def _on_connected(self) -> None:
         # On paho's thread: only flag it. After a broker restart the retained state is gone.
@@ -431,6 +444,17 @@ class QueueService:
         stored = self.store.stored_reply(client_id, cmd.id)
         if stored is not None:
             reply = Reply.model_validate_json(stored)
+            if reply.type != ctype:
+                # The same id for another command: not a retry, and never carried out.
+                return out(
+                    self._error(
+                        cmd.id,
+                        ctype,
+                        "id_reused",
+                        f"command id {cmd.id} was used for {reply.type}; use a new id",
+                    ),
+                    True,
+                )
             reply.replayed = True
             return out(reply, True)
         if cmd.expires is not None and time.time() > cmd.expires:
@@ -482,6 +506,8 @@ class QueueService:
         self._retain("catalog", snapshots.catalog(self.engine, self.epoch, self.clock()))
         self.state.dirty.update({"board", "queues", "service"})
         self.state.dirty.update(f"window/{w.id}" for w in self.config.windows)
+        for domain in self.records.domains:
+            self.state.dirty.update(domain.snapshot_names())
         self._last_queues = 0.0
         self._publish_dirty(force=True)
 
@@ -513,7 +539,11 @@ class QueueService:
             elif name == "board":
                 body = snapshots.board(self.engine, self.epoch, now)
             elif name.startswith("window/"):
-                body = snapshots.window(self.engine, self.epoch, now, name.split("/", 1)[1])
+                window_id = name.split("/", 1)[1]
+                body = snapshots.window(self.engine, self.epoch, now, window_id)
+                body["staff"] = self.engine.staff_at_window(window_id)
+            elif (owner := self.records.snapshot_owner(name)) is not None:
+                body = {**snapshots.stamp(self.engine, self.epoch, now), **owner.snapshot(name)}
             else:
                 continue
             self._retain(name, body)

@@ -12,6 +12,11 @@ from typing import Any
 from broker.engine import Engine
 
 
+def stamp(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+    """What every retained snapshot carries: ``seq``, ``epoch``, ``day``, ``at``."""
+    return _stamp(engine, epoch, now)
+
+
 def _stamp(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
     return {
         "seq": engine.state.seq,

@@ -40,6 +40,8 @@ class Ticket:
     kiosk: str = ""
     lang: str = "zh-Hant"
     id_masked: str | None = None
+    id_hash: str | None = None
+    """實名取號: keyed hash of the ID number (never the number)."""
     case_no: str | None = None
     status: str = "waiting"
     window: str | None = None
@@ -196,6 +198,20 @@ class HallState:
         if handler is None:
             raise ValueError(f"unknown event type {etype!r} at seq {seq}")
         handler(self, data)
+        self.seq = seq
+
+    @classmethod
+    def add_folds(cls, folds: dict[str, Callable[[HallState, dict[str, Any]], None]]) -> None:
+        """Folds of queue events that another domain module adds (the guide's moves)."""
+        for etype, fold in folds.items():
+            if cls._HANDLERS.get(etype, fold) is not fold:
+                raise RuntimeError(f"event {etype!r} already has a fold")
+            cls._HANDLERS[etype] = fold
+
+    def skip(self, seq: int) -> None:
+        """Advance past an event that belongs to a record domain (not the queue's)."""
+        if seq != self.seq + 1 and self.seq:
+            raise ValueError(f"event {seq} applied after {self.seq}: the log has a gap")
         self.seq = seq
 
     def _enqueue(self, t: Ticket) -> None:

@@ -13,7 +13,15 @@ from hall.conf import HallConfig
 from hall.conf.model import Client, Role
 from hall.protocol import ROLE_COMMANDS, Topics
 
-READS_HALL = (Role.KIOSK, Role.WINDOW, Role.DISPLAY, Role.GUIDE, Role.SIGNIN, Role.DUTY)
+READS_HALL = (
+    Role.KIOSK,
+    Role.WINDOW,
+    Role.RATING,
+    Role.DISPLAY,
+    Role.GUIDE,
+    Role.SIGNIN,
+    Role.DUTY,
+)
 
 
 def client_rules(client: Client, topics: Topics) -> list[str]:

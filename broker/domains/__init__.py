@@ -9,7 +9,18 @@ events after it (``broker/records.py``). Adding one adds a module and one line b
 
 from __future__ import annotations
 
+from broker.domains.appointments import Appointments
+from broker.domains.complaints import Complaints
+from broker.domains.guide import GuideDesk
+from broker.domains.ratings import Ratings
+from broker.domains.staff import StaffOnDuty
 from broker.records import RecordDomain
 
-RECORD_DOMAINS: tuple[type[RecordDomain], ...] = ()
+RECORD_DOMAINS: tuple[type[RecordDomain], ...] = (
+    StaffOnDuty,
+    GuideDesk,
+    Complaints,
+    Appointments,
+    Ratings,
+)
 """The hall's record domains, in the order they are checkpointed."""

@@ -231,10 +231,10 @@ class HallConfig:
                         "windows.toml", f"window({window_id})", "serves no item in items.toml"
                     )
                 )
-        bound: Counter[str] = Counter()
+        bound: Counter[tuple[str, str]] = Counter()
         for n, c in enumerate(self.clients):
             if c.window is not None:
-                bound[c.window] += 1
+                bound[(c.window, c.role.value)] += 1
                 if c.window not in self.window_by_id:
                     issues.append(
                         ConfigIssue(
@@ -243,11 +243,11 @@ class HallConfig:
                             f"unknown window {c.window!r}",
                         )
                     )
-        for window_id, n in bound.items():
+        for (window_id, role), n in bound.items():
             if n > 1:
                 issues.append(
                     ConfigIssue(
-                        "clients.toml", "client.window", f"window {window_id!r} has {n} terminals"
+                        "clients.toml", "client.window", f"window {window_id!r} has {n} {role}s"
                     )
                 )
         services = [c.id for c in self.clients if c.role is Role.SERVICE]
@@ -270,7 +270,14 @@ class HallConfig:
         return [c for c in self.clients if c.role is role]
 
     def terminal_of(self, window_id: str) -> Client | None:
-        return next((c for c in self.clients if c.window == window_id), None)
+        return next(
+            (c for c in self.clients if c.window == window_id and c.role is Role.WINDOW), None
+        )
+
+    def rating_pad_of(self, window_id: str) -> Client | None:
+        return next(
+            (c for c in self.clients if c.window == window_id and c.role is Role.RATING), None
+        )
 
 
 def load_config(directory: str | Path = "config") -> HallConfig:
@@ -296,6 +303,9 @@ def load_config(directory: str | Path = "config") -> HallConfig:
     problems = config.cross_check()
     roster, roster_problems = _roster.load_roster(directory, config)
     problems += roster_problems
+    from hall.conf.kiosks import check_kiosks  # kiosks.toml (optional); imports this module
+
+    problems += check_kiosks(directory, config)
     if problems:
         raise ConfigError(problems)
     return replace(config, roster=roster) if roster is not None else config

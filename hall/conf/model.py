@@ -76,6 +76,8 @@ class Role(StrEnum):
     GUIDE = "guide"
     SIGNIN = "signin"
     DUTY = "duty"
+    RATING = "rating"
+    """The rating pad (好差評) at a window's counter; bound to that window like its terminal."""
     DIAG = "diag"
 
 
@@ -172,12 +174,29 @@ class MqttSettings(Strict):
     request_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
 
+class AppointmentRules(Strict):
+    """Appointments the guide officer books by phone or at the desk (``[appointments]``)."""
+
+    slots: list[Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]] = Field(
+        default_factory=lambda: ["09:00", "10:00", "11:00", "14:00", "15:00", "16:00"]
+    )
+    """Slot start times, local time."""
+    per_item_day: int = Field(default=10, ge=0, le=500)
+    """Bookings per item per day, unless the item sets ``appointments_per_day``."""
+    early_minutes: int = Field(default=30, ge=0, le=240)
+    """A code checks in from this long before its slot; earlier ones are told when to come."""
+    grace_minutes: int = Field(default=15, ge=0, le=240)
+    """After the slot start plus this, the priority is lost: a normal ticket."""
+    days_ahead: int = Field(default=14, ge=1, le=90)
+
+
 class HallFile(Strict):
     """Contents of ``hall.toml``."""
 
     hall: HallInfo
     hours: Hours
     queue: QueueRules = QueueRules()
+    appointments: AppointmentRules = AppointmentRules()
     priority: list[PriorityClass] = Field(min_length=1)
     mqtt: MqttSettings = MqttSettings()
 
@@ -248,6 +267,8 @@ class ServiceItem(Strict):
     fees: list[Fee] = []
     real_name: bool = False
     """實名取號: the kiosk asks for the ID scan first; the service limits tickets per person."""
+    appointments_per_day: int | None = Field(default=None, ge=0, le=500)
+    """Bookable appointments a day for this item (default: ``[appointments] per_item_day``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -274,6 +295,10 @@ class ItemsFile(Strict):
 # ------------------------------------------------------------- clients.toml
 
 
+WINDOW_BOUND = (Role.WINDOW, Role.RATING)
+"""Roles bound to one window: its terminal and its rating pad."""
+
+
 class Client(Strict):
     id: str
     role: Role
@@ -291,10 +316,10 @@ class Client(Strict):
 
     @model_validator(mode="after")
     def _window_binding(self) -> Client:
-        if self.role is Role.WINDOW and not self.window:
-            raise ValueError("a window client needs 'window'")
-        if self.role is not Role.WINDOW and self.window:
-            raise ValueError("only a window client has 'window'")
+        if self.role in WINDOW_BOUND and not self.window:
+            raise ValueError(f"a {self.role.value} client needs 'window'")
+        if self.role not in WINDOW_BOUND and self.window:
+            raise ValueError("only a window terminal or a rating pad has 'window'")
         return self
 
 

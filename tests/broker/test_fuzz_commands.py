@@ -24,7 +24,7 @@ from tests.support import Collector, RunningHall, start_hall
 
 pytestmark = pytest.mark.broker
 
-EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "20"))
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
 json_values = st.recursive(

@@ -1,0 +1,133 @@
+"""Who is signed in where: staff id + PIN at a window terminal or a console (day-scoped).
+
+A person signs in with ``staff.sign_in``; the PIN is checked against the salted hash in
+``staff.toml`` and never stored or logged. From then on every event their commands cause
+carries ``by`` (the engine adds it), and a window's snapshot names who serves there. Sign-ins
+end with the business day.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from broker.records import Handler, RecordDomain
+from hall.conf.model import Client, Role
+from hall.conf.staff import StaffRole, verify_pin
+from hall.contract import guide as g
+from hall.protocol import CommandRejected
+
+ROLE_NEEDS: dict[Role, tuple[StaffRole, ...]] = {
+    Role.WINDOW: (StaffRole.WINDOW_STAFF,),
+    Role.GUIDE: (StaffRole.GUIDE_OFFICER,),
+    Role.DUTY: (StaffRole.DUTY_OFFICER, StaffRole.DUTY_DIRECTOR, StaffRole.CENTER_DIRECTOR),
+}
+"""Which staff roles may sign in at a client of each role."""
+
+
+class StaffOnDuty(RecordDomain):
+    name = "staff"
+    event_types: ClassVar[frozenset[str]] = frozenset({"staff.signed_in", "staff.signed_out"})
+    day_scoped = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_duty: dict[str, dict[str, Any]] = {}
+        """client id -> {"client", "staff", "name", "window"}."""
+
+    def reset(self) -> None:
+        self.on_duty = {}
+
+    def bind(self, engine: Any) -> None:
+        super().bind(engine)
+        engine.actor_of = self.actor_of
+        engine.staff_at_window = self.at_window
+
+    # ------------------------------------------------------------------ queries
+
+    def actor_of(self, client_id: str) -> str | None:
+        entry = self.on_duty.get(client_id)
+        return entry["staff"] if entry else None
+
+    def at_window(self, window_id: str) -> dict[str, Any] | None:
+        for entry in self.on_duty.values():
+            if entry.get("window") == window_id:
+                return {"staff": entry["staff"], "name": entry["name"]}
+        return None
+
+    # ------------------------------------------------------------------ fold
+
+    def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
+        if etype == "staff.signed_in":
+            roster = self.engine.config.roster if self.engine else None
+            person = roster.by_id.get(data["staff"]) if roster else None
+            self.on_duty[data["client"]] = {
+                "client": data["client"],
+                "staff": data["staff"],
+                "name": person.name if person else data["staff"],
+                "window": data.get("window"),
+            }
+        else:
+            self.on_duty.pop(data["client"], None)
+        self.dirty.add("staff")
+        if data.get("window"):
+            self.dirty.add(f"window/{data['window']}")
+        elif etype == "staff.signed_out":
+            self.dirty.update(f"window/{w.id}" for w in self.engine.config.windows)
+
+    # ------------------------------------------------------------------ commands
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"staff.sign_in": self._sign_in, "staff.sign_out": self._sign_out}
+
+    def _sign_in(self, client: Client, a: g.StaffSignIn, now: float) -> dict[str, Any]:
+        roster = self.engine.config.roster
+        person = roster.by_id.get(a.staff) if roster else None
+        if person is None or not verify_pin(person.pin, a.pin):
+            # Neither whether the id exists nor which part was wrong is told.
+            raise CommandRejected("sign_in_refused", "unknown staff id or wrong PIN")
+        needed = ROLE_NEEDS.get(client.role, ())
+        if not any(person.has(r) for r in needed):
+            raise CommandRejected(
+                "wrong_role",
+                f"{person.id} may not sign in at a {client.role.value} client",
+                needs=[r.value for r in needed],
+            )
+        previous = self.on_duty.get(client.id)
+        if previous and previous["staff"] != person.id:
+            out = {"client": client.id, "staff": previous["staff"], "by": person.id}
+            self.engine.emit("staff.signed_out", out, now)
+        for other, entry in list(self.on_duty.items()):
+            if entry["staff"] == person.id and other != client.id:
+                # One person, one place: signing in here signs them out there.
+                out = {"client": other, "staff": person.id, "by": person.id}
+                self.engine.emit("staff.signed_out", out, now)
+        if not previous or previous["staff"] != person.id:
+            data = {"client": client.id, "staff": person.id, "window": client.window}
+            self.engine.emit("staff.signed_in", {**data, "by": person.id}, now)
+        return {"staff": self.on_duty[client.id]}
+
+    def _sign_out(self, client: Client, _a: Any, now: float) -> dict[str, Any]:
+        entry = self.on_duty.get(client.id)
+        if entry is None:
+            raise CommandRejected("not_signed_in", f"nobody is signed in at {client.id}")
+        data = {"client": client.id, "staff": entry["staff"], "window": client.window}
+        self.engine.emit("staff.signed_out", data, now)
+        return {}
+
+    # ------------------------------------------------------------------ snapshot
+
+    def snapshot_names(self) -> list[str]:
+        return ["staff"]
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        return {"on_duty": sorted(self.on_duty.values(), key=lambda e: e["client"])}
+
+
+def require_actor(engine: Any, client: Client) -> str:
+    """The staff signed in at ``client``, or ``sign_in_required``."""
+    staff = engine.actor_of(client.id)
+    if staff is None:
+        raise CommandRejected(
+            "sign_in_required", f"sign in at {client.id} first (staff.sign_in with id and PIN)"
+        )
+    return staff
