@@ -93,6 +93,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     _screen_arguments(duty)
     duty.set_defaults(func=_duty)
 
+    leave = sub.add_parser("leave", help="leave: request, decide, list (PIN of the person acting)")
+    leave_sub = leave.add_subparsers(dest="leave_command", metavar="ACTION", required=True)
+    request = leave_sub.add_parser(
+        "request", help="ask for leave (for oneself, or as duty officer)"
+    )
+    request.add_argument("--by", required=True, help="staff id of the person asking")
+    request.add_argument("--staff", default=None, help="whose leave (default: --by)")
+    request.add_argument(
+        "--kind", required=True, choices=("business_trip", "personal", "sick", "annual")
+    )
+    request.add_argument("--first", required=True, help="YYYY-MM-DD")
+    request.add_argument("--last", default=None, help="YYYY-MM-DD (default: --first)")
+    request.add_argument("--first-half", choices=("morning", "afternoon"), default="morning")
+    request.add_argument("--last-half", choices=("morning", "afternoon"), default="afternoon")
+    request.add_argument("--reason", default="")
+    request.add_argument("--stand-in", default="", help="who the unit sends (over one day)")
+    decide = leave_sub.add_parser("decide", help="approve or reject a leave request")
+    decide.add_argument("leave", help="leave id, e.g. L00001")
+    decide.add_argument("--by", required=True, help="staff id of the approver")
+    verdict = decide.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    decide.add_argument("--note", default="")
+    listing = leave_sub.add_parser("list", help="leave requests as JSON lines")
+    listing.add_argument("--pending", action="store_true", help="only those not yet decided")
+    for p in (request, decide, listing):
+        p.add_argument("--config", default="config")
+        p.add_argument(
+            "--events",
+            default=None,
+            help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
+        )
+        p.add_argument(
+            "--clock-from",
+            type=datetime.fromisoformat,
+            default=None,
+            metavar="ISO",
+            help=argparse.SUPPRESS,
+        )
+        p.set_defaults(func=_leave)
+
     attendance = _report_kinds(sub).add_parser(
         "attendance", help="monthly attendance per person and unit (CSV + HTML)"
     )
@@ -240,6 +281,58 @@ def _duty(args: argparse.Namespace) -> int:
     console = DutyConsole(ctx, recorder, clock=_clock(ctx, args.clock_from), lang=lang)
     DutyApp(console, lang=lang).run()
     return 0
+
+
+def _read_pin(prompt: str) -> str:
+    import getpass
+
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().strip()
+
+
+def _leave(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from attendance.console import DutyConsole
+    from attendance.recorder import FileRecorder
+    from attendance.rules import Context
+    from hall.conf.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    ctx = Context.from_config(config)
+    lang = config.hall_file.hall.default_language
+    console = DutyConsole(
+        ctx,
+        FileRecorder(_events_path(args.events), ctx),
+        clock=_clock(ctx, args.clock_from),
+        lang=lang,
+    )
+    if args.leave_command == "list":
+        state = console.recorder.refresh()
+        for leave in state.leaves.values():
+            if not args.pending or leave.status == "pending":
+                _emit(json.loads(json.dumps(asdict(leave), default=str)))
+        return 0
+    signed = console.sign_in(args.by, _read_pin(f"PIN of {args.by}: "), require_role=False)
+    if not signed.ok or console.user is None:
+        print(f"hall leave: {signed.text}", file=sys.stderr)
+        return 1
+    if args.leave_command == "request":
+        result = console.request_leave(
+            args.staff or console.user.id,
+            args.kind,
+            args.first,
+            args.last,
+            args.first_half,
+            args.last_half,
+            args.reason,
+            args.stand_in,
+        )
+    else:
+        result = console.decide_leave(args.leave, approve=args.approve, note=args.note)
+    print(result.text, file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _read_button(button: threading.Event, stop: threading.Event) -> None:

@@ -61,6 +61,19 @@ class PendingRow:
 
 
 @dataclass(frozen=True)
+class LeaveRow:
+    id: str
+    staff: str
+    name: str
+    kind: str
+    period: str
+    days: float
+    stand_in: str
+    approver: str
+    can_decide: bool
+
+
+@dataclass(frozen=True)
 class ConsoleView:
     lang: str
     day: date
@@ -78,6 +91,8 @@ class ConsoleView:
     can_decide: bool
     can_sign: bool
     devices: list[dict[str, str]] = field(default_factory=list)
+    leaves: list[LeaveRow] = field(default_factory=list)
+    """Pending leave requests, each marked whether the signed-in person may decide it."""
     """Sign-in readers as last reported: device, status, text, since."""
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -115,11 +130,13 @@ class DutyConsole:
 
     # ------------------------------------------------------------------ who
 
-    def sign_in(self, staff_id: str, pin: str) -> Feedback:
+    def sign_in(self, staff_id: str, pin: str, require_role: bool = True) -> Feedback:
+        """Check the PIN; the console itself also needs a duty role (asking for one's own
+        leave does not: ``require_role=False``)."""
         member = self.ctx.staff.get(staff_id.strip().upper())
         if member is None or not verify_pin(member.pin, pin):
             return Feedback(False, t("attendance.console.bad_pin", self.lang), "bad_pin")
-        if not DUTY_ROLES.intersection(member.roles):
+        if require_role and not DUTY_ROLES.intersection(member.roles):
             return Feedback(False, t("attendance.console.no_role", self.lang), "no_role")
         self.user = member
         return Feedback(True, t("attendance.console.welcome", self.lang, name=member.name))
@@ -175,6 +192,49 @@ class DutyConsole:
     def note(self, text: str) -> Feedback:
         return self._submit("duty.note", "attendance.console.noted", text=text)
 
+    def request_leave(
+        self,
+        staff: str,
+        kind: str,
+        first: str,
+        last: str | None = None,
+        first_half: str = "morning",
+        last_half: str = "afternoon",
+        reason: str = "",
+        stand_in: str = "",
+    ) -> Feedback:
+        return self._submit(
+            "leave.request",
+            "attendance.console.leave_requested",
+            staff=staff,
+            kind=kind,
+            first=first,
+            last=last or first,
+            first_half=first_half,
+            last_half=last_half,
+            reason=reason,
+            stand_in=stand_in,
+        )
+
+    def decide_leave(self, leave: str, approve: bool, note: str = "") -> Feedback:
+        return self._submit(
+            "leave.decide",
+            "attendance.console.decided",
+            leave=leave,
+            decision="approve" if approve else "reject",
+            note=note,
+        )
+
+    def _would_accept(self, state: AttendanceState, ctype: str, **data: Any) -> bool:
+        """Whether the rules would take this command from the signed-in person now."""
+        if self.user is None:
+            return False
+        try:
+            self.recorder.handlers.handle(state, Command(ctype, self.user.id, self.clock(), data))
+        except Rejected:
+            return False
+        return True
+
     def sign_log(self) -> Feedback:
         return self._submit("duty.sign", "attendance.console.log_signed")
 
@@ -220,6 +280,22 @@ class DutyConsole:
             for r in state.manual.values()
             if r.status == PENDING and r.corrected_by is None
         ]
+        leaves = [
+            LeaveRow(
+                leave.id,
+                leave.staff,
+                names.get(leave.staff, leave.staff),
+                t(f"attendance.leave.{leave.kind}", lang),
+                f"{leave.first.isoformat()} {t(f'attendance.session.{leave.first_half}', lang)}"
+                f" – {leave.last.isoformat()} {t(f'attendance.session.{leave.last_half}', lang)}",
+                leave.days,
+                leave.stand_in,
+                t(f"attendance.role.{leave.approver}", lang),
+                self._would_accept(state, "leave.decide", leave=leave.id, decision="approve"),
+            )
+            for leave in state.leaves.values()
+            if leave.status == PENDING
+        ]
         officer, director = self.ctx.on_duty(day)
         user = self.user.id if self.user else None
         signed = state.log(day).signed
@@ -236,6 +312,7 @@ class DutyConsole:
         return ConsoleView(
             lang=lang,
             devices=devices,
+            leaves=leaves,
             day=day,
             session=session.value,
             session_text=t(f"attendance.session.{session.value}", lang),
@@ -266,6 +343,7 @@ class DutyConsole:
                     "reject",
                     "outage",
                     "signed",
+                    "leaves",
                 )
             },
         )

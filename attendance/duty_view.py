@@ -328,6 +328,9 @@ class DutyApp(HallApp):
     def decide(self, record: str, approve: bool) -> None:
         self._say(self.console.decide(record, approve, self.actions.ids.note.text))
 
+    def decide_leave(self, leave: str, approve: bool) -> None:
+        self._say(self.console.decide_leave(leave, approve, self.actions.ids.note.text))
+
     def sign_log(self) -> None:
         self._say(self.console.sign_log())
 
@@ -405,6 +408,21 @@ class DutyApp(HallApp):
                     button.bind(on_release=lambda _b, r=p.id, a=approve: self.decide(r, a))
                     row.add_widget(button)
                 side.add_widget(row)
+        if view.leaves:
+            side.add_widget(Factory.SmallLabel(text=view.labels["leaves"], bold=True))
+        for leave in view.leaves:
+            line = f"{leave.id} {leave.name} {leave.kind} {leave.period} ({leave.approver})"
+            side.add_widget(Factory.SmallLabel(text=line))
+            if leave.can_decide:
+                row = BoxLayout(size_hint_y=None, height=self.min_target_px * 0.8, spacing=6)
+                for approve, label in ((True, "approve"), (False, "reject")):
+                    button = BigButton(text=view.labels[label])
+                    button.ui_key = f"leave_{label}:{leave.id}"
+                    button.bind(
+                        on_release=lambda _b, r=leave.id, a=approve: self.decide_leave(r, a)
+                    )
+                    row.add_widget(button)
+                side.add_widget(row)
         side.add_widget(Factory.SmallLabel(text=view.labels["failed"], bold=True))
         for a in view.attempts:
             side.add_widget(Factory.SmallLabel(text=f"{a['at']} {a['device']} {a['text']}"))
@@ -419,6 +437,7 @@ class DutyApp(HallApp):
             "counts": view.counts if view else {},
             "statuses": {r.staff: r.status for r in view.rows} if view else {},
             "pending": [p.id for p in view.pending] if view else [],
+            "leaves": {lv.id: lv.can_decide for lv in view.leaves} if view else {},
             "selected": sorted(self.selected),
             "feedback": self.feedback,
             "feedback_ok": self.feedback_ok,

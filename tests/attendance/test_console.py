@@ -116,3 +116,34 @@ def test_current_session(ctx: Context) -> None:
     assert current_session(ctx, at(WED, 12, 30)) is SessionCode.AFTERNOON
     assert current_session(ctx, at(WED, 19, 0)) is SessionCode.AFTERNOON
     assert current_session(ctx, at((2026, 11, 23), 19, 0)) is SessionCode.STUDY
+
+
+def test_leave_requests_and_who_may_decide_them(ctx: Context, tmp_path: Path) -> None:
+    console = _console(ctx, tmp_path, Clock(at(WED, 9)))
+    console.sign_in(OFFICER, "1234")
+    assert console.request_leave("S020", "personal", "2026-11-26").ok  # 1 day
+    trip = console.request_leave("S022", "business_trip", "2026-11-27")
+    assert trip.ok
+    refused = console.request_leave("S023", "sick", "2026-11-26", "2026-11-27")
+    assert refused.code == "stand_in_required"
+    leaves = {lv.staff: lv for lv in console.view().leaves}
+    assert set(leaves) == {"S020", "S022"} and not any(lv.can_decide for lv in leaves.values())
+    assert leaves["S020"].approver == "值班主任" and leaves["S022"].approver == "窗口負責人"
+    assert leaves["S020"].period == "2026-11-26 上午 – 2026-11-26 下午"
+    console.sign_out()
+    console.sign_in(DIRECTOR, "1234")
+    leaves = {lv.staff: lv for lv in console.view().leaves}
+    assert leaves["S020"].can_decide and not leaves["S022"].can_decide
+    assert console.decide_leave(leaves["S020"].id, approve=True).ok
+    console.sign_out()
+    console.sign_in("S021", "1234")  # the head of window W08, where S022 works
+    (trip_row,) = console.view().leaves
+    assert trip_row.staff == "S022" and trip_row.can_decide
+    assert console.decide_leave(trip_row.id, approve=True).ok
+    assert console.view().leaves == []
+
+
+def test_every_label_is_translated(ctx: Context, tmp_path: Path) -> None:
+    view = _console(ctx, tmp_path, Clock(at(WED, 9))).view()
+    assert {"leaves", "pending", "failed", "sign_log"} <= set(view.labels)
+    assert all(not text.startswith("attendance.") for text in view.labels.values())

@@ -89,7 +89,8 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     app.tap("staff_id")
     app.type(DIRECTOR)
     app.type("1234")
-    app.wait_for(lambda s: s["user"] == DIRECTOR, what="director signed in")
+    state = app.wait_for(lambda s: s["user"] == DIRECTOR, what="director signed in")
+    assert state["leaves"] == {"L00001": False}  # a business trip: the window head decides
     first = state["pending"][0]
     app.tap(f"key:approve:{first}")
     state = app.wait_for(lambda s: first not in s["pending"], what="approved")

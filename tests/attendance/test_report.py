@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from datetime import date
@@ -266,3 +267,44 @@ def test_report_command_writes_csv_and_html(
         timeout=60,
     )
     assert future.returncode == 2 and "has not begun" in future.stderr
+
+
+def test_leave_commands(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+
+    def leave(*args: str, pin: str = "1234") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "attendance.cli",
+                "leave",
+                *args,
+                "--events",
+                str(events),
+                "--config",
+                str(REPO / "config"),
+                "--clock-from",
+                "2026-11-25T09:00:00",
+            ],
+            cwd=REPO,
+            input=f"{pin}\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    asked = leave("request", "--by", "S022", "--kind", "business_trip", "--first", "2026-11-26")
+    assert asked.returncode == 0, asked.stderr
+    assert (
+        leave(
+            "request", "--by", "S022", "--kind", "sick", "--first", "2026-11-30", pin="9999"
+        ).returncode
+        == 1
+    )
+    wrong = leave("decide", "L00001", "--by", "S004", "--approve")
+    assert wrong.returncode == 1 and wrong.stderr.strip()
+    assert leave("decide", "L00001", "--by", "S021", "--approve").returncode == 0
+    listed = leave("list")
+    (row,) = (json.loads(line) for line in listed.stdout.splitlines())
+    assert (row["id"], row["status"], row["decided_by"]) == ("L00001", "approved", "S021")
