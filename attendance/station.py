@@ -197,7 +197,7 @@ class SignInStation:
         )
         try:
             (event,) = self.recorder.submit(command)
-        except Rejected as exc:
+        except (Rejected, OSError) as exc:
             where = classify(self.ctx, staff, now)
             return Outcome(
                 AttemptResult.MATCHED,
@@ -208,7 +208,7 @@ class SignInStation:
                 where.session.value if where.session else None,
                 where.late,
                 page=found.page,
-                detail=f"not recorded: {exc.message}",
+                detail=f"not recorded: {exc}",
             )
         d = event.data
         return Outcome(
@@ -232,7 +232,14 @@ class SignInStation:
             now,
             {"result": result.value, "device": self.device, "detail": detail},
         )
-        (event,) = self.recorder.submit(command)
+        try:
+            (event,) = self.recorder.submit(command)
+        except (Rejected, OSError) as exc:
+            where = classify(self.ctx, None, now)
+            session = where.session.value if where.session else None
+            return Outcome(
+                result, now, self.device, session=session, detail=f"{detail}; not recorded: {exc}"
+            )
         return Outcome(
             result,
             now,

@@ -296,3 +296,18 @@ def test_signin_button_press_without_a_finger(sim: FingerprintSimulator, tmp_pat
     out, err = proc.communicate("\n", timeout=30)
     assert proc.returncode == 0, err
     assert json.loads(out.splitlines()[0])["result"] == "no_finger"
+
+
+def test_a_record_that_cannot_be_written_does_not_stop_the_station(
+    sim: FingerprintSimulator, ctx: Context, recorder: FileRecorder, clock: Clock
+) -> None:
+    station = _station(sim, ctx, recorder, clock)
+    recorder.path.unlink()
+    recorder.path.mkdir()  # the record's disk place is broken
+    sim.put_finger("s020-thumb")
+    matched = station.attempt()
+    assert matched.result is AttemptResult.MATCHED and matched.record is None
+    assert matched.detail.startswith("not recorded") and matched.session == "morning"
+    sim.put_finger("stranger")
+    failed = station.attempt()
+    assert failed.result is AttemptResult.NO_MATCH and "not recorded" in failed.detail
