@@ -252,6 +252,15 @@ class Applicants:
             assert time.monotonic() < deadline, "no heartbeat from the service"
             time.sleep(0.05)
 
+    def wait_fresh_heartbeat(self, max_age_s: float = 0.3, timeout: float = 15.0) -> None:
+        """Until every kiosk has just heard a heartbeat (a hang then starts in a known phase
+        of the heartbeat: the kiosks notice it after the same time on every run)."""
+        self.wait_heartbeats(timeout)
+        deadline = time.monotonic() + timeout
+        while any((c.service_silent_s() or 0.0) > max_age_s for c in self.clients.values()):
+            assert time.monotonic() < deadline, "no fresh heartbeat"
+            time.sleep(0.01)
+
     def wait_answers(self, n: int, timeout: float = 30.0) -> None:
         """Block until ``n`` more applicants have an outcome."""
         for _ in range(n):

@@ -193,7 +193,8 @@ def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
         assert list((var / "tickets").glob("*.png")), "the kiosk's ticket was not printed"
         with Image.open(var / "screens" / "latest.png") as shot:
             assert shot.size == (1920, 1080)
-            assert len(set(shot.convert("L").getdata())) > 8  # something is drawn
+            low, high = shot.convert("L").getextrema()
+            assert high - low > 50  # something is drawn
         called = _wait_event(var / "hall.db", "ticket.called", up, 120)
         assert called
     finally:
