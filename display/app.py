@@ -12,7 +12,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default="config", help="hall config directory")
     p.add_argument("--var", default=None, help="runtime directory (secrets, voice cache)")
     p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", "--broker-port", dest="port", type=int, default=None)
     p.add_argument("--client", default=None, help="display client id (default: first display)")
     p.add_argument("--lang", default=None, choices=("zh-Hant", "zh-Hans", "en"))
     p.add_argument("--size", default="1920x1080", help="window size WxH")

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("window", help="window id, e.g. W03")
+    p.add_argument("window", nargs="?", default=None, help="window id, e.g. W03")
+    p.add_argument("--client", default=None, help="or the window's client id (window-03)")
     p.add_argument("--config", default="config", help="hall config directory")
     p.add_argument("--var", default=None, help="runtime directory (secrets)")
     p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", "--broker-port", dest="port", type=int, default=None)
     p.add_argument("--lang", default=None, choices=("zh-Hant", "zh-Hans", "en"))
     p.add_argument("--size", default="1280x800", help="window size WxH")
     p.add_argument("--fullscreen", action="store_true")
@@ -30,7 +31,15 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     width, height = (int(v) for v in args.size.lower().split("x"))
-    window_id = args.window.upper()
+    config = load_or_exit(args.config)
+    window_id = (args.window or "").upper()
+    if not window_id and args.client in config.client_by_id:
+        window_id = config.client_by_id[args.client].window or ""
+    if window_id not in config.window_by_id:
+        print(
+            f"hall window: no window {window_id or '(none given)'} in the config", file=sys.stderr
+        )
+        return 2
     configure(
         WindowSettings(
             width=width,
@@ -43,9 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from terminal.controller import WindowController, window_client_id
     from terminal.view import TerminalApp
 
-    config = load_or_exit(args.config)
     try:
-        client = window_client_id(config, window_id)
+        client = args.client or window_client_id(config, window_id)
     except ValueError as exc:
         print(f"hall window: {exc}", file=sys.stderr)
         return 2
