@@ -42,6 +42,12 @@ def _check(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         report(args.directory, exc)
         return 1
+    from hall.conf.machine import load_machine
+
+    machine, machine_issues = load_machine(config)
+    if machine_issues:
+        report(args.directory, ConfigError(machine_issues))
+        return 1
     summary = config.summary()
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
@@ -65,4 +71,7 @@ def _check(args: argparse.Namespace) -> int:
     if config.roster is not None:
         people = ", ".join(f"{r} {n}" for r, n in config.roster.summary().items() if r != "staff")
         print(f"  staff: {len(config.roster.staff)} ({people})")
+    apps = ", ".join(f"{a.kind.value} {a.client}" for a in machine.app) or "none"
+    sims = ", ".join(s.kind.value for s in machine.simulator) or "none"
+    print(f"  this machine (machine.toml): apps {apps}; simulators {sims}")
     return 0

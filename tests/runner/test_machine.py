@@ -140,3 +140,23 @@ def test_display_choice() -> None:
     assert plan_display(DisplayMode.XVFB, {"DISPLAY": ":0"}).virtual
     with pytest.raises(DisplayUnavailable, match="DISPLAY is not set"):
         plan_display(DisplayMode.SCREEN, {})
+
+
+def test_config_check_checks_the_machine_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from hall.cli import main
+
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "tests" / "data" / "mini-hall", config)
+    (config / "machine.toml").write_text('[[app]]\nkind = "kiosk"\nclient = "window-01"\n')
+    assert main(["config", "check", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "machine.toml: app[0](kiosk).client: 'window-01' is a window client" in err
+    (config / "machine.toml").write_text('[[app]]\nkind = "kiosk"\nclient = "kiosk-02"\n')
+    assert main(["config", "check", "--config", str(config)]) == 0
+    assert "this machine (machine.toml): apps kiosk kiosk-02; simulators none" in (
+        capsys.readouterr().out
+    )
