@@ -13,6 +13,7 @@ on the sample hall, then measures, each as a sequence of single round trips:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import operator
@@ -149,11 +150,25 @@ def raw_round_trips(hall: BenchHall, n: int) -> list[float]:
     return samples
 
 
+REAL_NAME: set[str] = set()
+"""Items that need an ID scan (實名取號): each bench ticket then comes from a new person."""
+
+
+PEOPLE = itertools.count(1)
+
+
+def issue_args(item: str, _n: int = 0) -> dict[str, Any]:
+    if item not in REAL_NAME:
+        return {"item": item}
+    person = next(PEOPLE)  # a new applicant each time: the daily limit is per person
+    return {"item": item, "id_masked": "1101**********002X", "id_hash": f"{person:064x}"}
+
+
 def issue_round_trips(kiosk: HallClient, items: list[str], n: int) -> list[float]:
     samples = []
     for i in range(n + 20):
         t0 = time.perf_counter()
-        reply = kiosk.request("ticket.issue", {"item": items[i % len(items)]})
+        reply = kiosk.request("ticket.issue", issue_args(items[i % len(items)], i))
         if not reply.ok:
             raise RuntimeError(f"issue failed: {reply.error}")
         if i >= 20:
@@ -215,7 +230,7 @@ def throughput(
             now = time.perf_counter()
             while len(pending) < in_flight and now < stop_at:
                 _id, fut, _mid = kiosk.send(
-                    "ticket.issue", {"item": items[(i + k) % len(items)]}, track=False
+                    "ticket.issue", issue_args(items[(i + k) % len(items)], i + k), track=False
                 )
                 pending.append(fut)
                 i += 1
@@ -243,7 +258,9 @@ def fill_day(kiosk: HallClient, items: list[str], total: int, already: int) -> N
     """Top the day up to ``total`` tickets (pipelined), so memory is measured on a full day."""
     pending: list[Future[Reply]] = []
     for i in range(max(0, total - already)):
-        _id, fut, _mid = kiosk.send("ticket.issue", {"item": items[i % len(items)]}, track=False)
+        _id, fut, _mid = kiosk.send(
+            "ticket.issue", issue_args(items[i % len(items)], already + i), track=False
+        )
         pending.append(fut)
         if len(pending) >= 64:
             pending.pop(0).result(10)
@@ -268,6 +285,7 @@ def run(
             raw = raw_round_trips(hall, samples)
             kiosks = [hall.client(c.id) for c in config.clients if c.role.value == "kiosk"]
             items = [i.code for i in config.items]
+            REAL_NAME.update(i.code for i in config.items if i.real_name)
             progress("ticket.issue round trips")
             issue = issue_round_trips(kiosks[0], items, samples)
             progress("call_next -> display")
