@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from display.runtime import DisplayRuntime
 from display.settings import DisplaySettings, ScreenSettings, VoiceConfig
 from display.voice.phrases import call_text
@@ -23,6 +25,8 @@ def wait_until(pred, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(200)
 def test_36_windows_call_within_one_second(sample_config: HallConfig, tmp_path: Path) -> None:
     hall = start_hall(sample_config, tmp_path)
     sink = RecordingSink()

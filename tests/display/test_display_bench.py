@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import display_bench
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_display_bench_figures() -> None:
     figures = display_bench.display_figures(samples=12)
     assert figures["burst36_called"] == 36

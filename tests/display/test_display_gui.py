@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from hall.conf import HallConfig
@@ -26,6 +27,8 @@ def display_argv(hall, tmp_path: Path, *extra: str) -> list[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_display_shows_calls_in_order_and_goes_stale(
     sample_config: HallConfig, tmp_path: Path, launch_hd, shots: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from display.runtime import DisplayRuntime
 from display.settings import DisplaySettings, ScreenSettings, VoiceConfig
 from display.voice.player import RecordingSink
@@ -20,6 +22,8 @@ def wait_until(pred, timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(200)
 def test_display_follows_service_restart_and_broker_outage(
     mini_config: HallConfig, tmp_path: Path
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from hall.conf import HallConfig
 from tests.display.helpers import issue_for
 from tests.display.test_display_gui import LANGS, display_argv
@@ -23,6 +25,8 @@ def terminal_argv(hall, tmp_path: Path, window: str) -> list[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(420)
 def test_terminal_drives_the_display(
     sample_config: HallConfig, tmp_path: Path, launch_hd, shots: Path
 ) -> None:
