@@ -376,6 +376,15 @@ def _report(args: argparse.Namespace) -> int:
         encoding = "utf-8-sig" if file.suffix == ".csv" else "utf-8"
         file.write_text(text, encoding=encoding)
         print(file)
+    from attendance.report_pdf import PdfUnavailable, to_pdf
+
+    try:
+        pdf = to_pdf(report, lang, printed=now)
+    except PdfUnavailable as exc:
+        print(f"hall report attendance: no PDF: {exc}", file=sys.stderr)
+        return 0
+    (out / f"{stem}.pdf").write_bytes(pdf)
+    print(out / f"{stem}.pdf")
     return 0
 
 

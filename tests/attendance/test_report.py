@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -243,7 +244,12 @@ def test_report_command_writes_csv_and_html(
         "attendance-2026-10-people.csv",
         "attendance-2026-10-units.csv",
         "attendance-2026-10.html",
+        "attendance-2026-10.pdf",
     ]
+    pdf = (tmp_path / "attendance-2026-10.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert b"/FontFile2" in pdf  # the CJK TrueType face is embedded, not left to the viewer
+    assert len(re.findall(rb"/Type /Page[^s]", pdf)) >= 2  # 53 people and 37 units on A4
     text = (tmp_path / "attendance-2026-10-people.csv").read_text(encoding="utf-8-sig")
     row = next(r for r in csv.reader(io.StringIO(text)) if r[0] == A)
     assert row[3:8] == ["18", "18", "2", "0.5", "1"]
