@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from attendance.recorder import FileRecorder
 from attendance.rules import Context
 from attendance.state import Command
@@ -39,6 +41,8 @@ def _record(ctx: Context, path: Path) -> None:
     )
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     _record(ctx, events)

@@ -57,6 +57,8 @@ def _station(launch_app, sim: FingerprintSimulator, events: Path, lang: str = "z
     )
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_station_screen_signs_in_and_shows_failures(
     launch_app,
     sim: FingerprintSimulator,
@@ -97,6 +99,8 @@ def test_station_screen_signs_in_and_shows_failures(
     assert results == ["no_match", "no_finger", "device_fault"]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(200)
 @pytest.mark.parametrize("lang", ["zh-Hant", "zh-Hans", "en"])
 def test_station_screenshots(
     launch_app,
