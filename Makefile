@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto mosquitto-clients libzbar0 xvfb xauth fonts-noto-cjk fonts-wqy-microhei \
-	espeak-ng socat libgl1 libegl1 libmtdev1 libusb-1.0-0 python3-venv
+	espeak-ng socat libgl1 libegl1 libmtdev1 libusb-1.0-0 python3-venv postgresql
 STAMP := $(VENV)/.installed
 
 .PHONY: all setup system-deps venv demo test faults bench lint clean

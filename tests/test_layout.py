@@ -2,8 +2,8 @@
 
 ``hall`` (the contract and shared facts) imports none of the others; device adapters and the
 Kivy base stand on ``hall``; apps stand on those and never import the queue service
-(``broker``), which they reach only over MQTT; the writer imports only ``hall``; process
-management, benchmarks and the simulator may import everything.
+(``broker``), which they reach only over MQTT; the writer imports only ``hall`` and the pure
+case rules; process management, benchmarks and the simulator may import everything.
 """
 
 from __future__ import annotations
@@ -18,18 +18,19 @@ ALLOWED: dict[str, set[str]] = {
     "devices": {"hall"},
     "ui": {"hall"},
     "cases": {"hall"},
-    "broker": {"hall"},
+    "broker": {"hall", "cases"},  # cases: pure rules (hall.calendar only), run by the writer
     "kiosk": APP_BASE,
     "display": APP_BASE,
     "terminal": APP_BASE,
     "guide": APP_BASE,
     "attendance": APP_BASE | {"cases"},
-    "reports": {"hall", "cases", "attendance"},
+    "reports": {"hall", "cases", "attendance", "central"},
+    "central": {"hall", "broker"},
     "simulation": {"hall", "broker"},
     "runner": {"hall", "broker", "devices", "ui", "kiosk", "display", "terminal", "guide",
                "attendance", "simulation"},
     "bench": {"hall", "broker", "devices", "ui", "kiosk", "display", "terminal", "guide",
-              "attendance", "cases", "reports", "simulation", "runner"},
+              "attendance", "cases", "reports", "simulation", "runner", "central"},
 }  # fmt: skip
 
 

@@ -79,6 +79,9 @@ class Role(StrEnum):
     RATING = "rating"
     """The rating pad (好差評) at a window's counter; bound to that window like its terminal."""
     DIAG = "diag"
+    CENTRAL = "central"
+    """The hall's responder to the centre (``hall central respond``): reads range requests,
+    answers with events from the hall's log; nothing else."""
 
 
 # ---------------------------------------------------------------- hall.toml
