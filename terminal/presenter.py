@@ -89,6 +89,10 @@ class WindowView:
     ticket_since: float | None
     at_counter_s: int | None
     calls: int
+    item: str | None
+    """The service item code of the ticket at the counter."""
+    priority: str | None
+    """Its priority class code (``normal``, ``elderly``, ``vip``, ...)."""
     waiting: int
     served_today: int
     last: tuple[Handled, ...]
@@ -221,6 +225,8 @@ class WindowPresenter:
                 ticket_since=since,
                 at_counter_s=int(max(0.0, now - since)) if since else None,
                 calls=int(t.get("calls", 0)) if t else 0,
+                item=t.get("item") if t else None,
+                priority=t.get("priority") if t else None,
                 waiting=sum(self._items_waiting.get(i, 0) for i in self.items),
                 served_today=int(w.get("served", 0)),
                 last=tuple(self._last),

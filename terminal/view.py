@@ -197,6 +197,7 @@ class TerminalApp(HallApp):
         )
         if not v.ticket:
             ids.ticket_status.text = self.t_("no_ticket")
+        ids.item.text = self._item_line(v)
         ids.waiting.text = self.t_("waiting", n=v.waiting)
         ids.served.text = self.t_("served_today", n=v.served_today)
         ids.last_title.text = self.t_("last_title")
@@ -229,6 +230,18 @@ class TerminalApp(HallApp):
             button.disabled = not v.enabled.get(action) or v.pending is not None
             button.opacity = 1.0 if not button.disabled else 0.45
 
+    def _item_line(self, v: WindowView) -> str:
+        """The ticket's service item and, unless normal, its priority class."""
+        if not v.ticket or not v.item:
+            return ""
+        config = self.presenter.config
+        item = config.item_by_code.get(v.item)
+        line = item.name.get(self.lang) if item else v.item
+        prio = next((p for p in config.hall_file.priority if p.code == v.priority), None)
+        if prio is not None and prio.rank > 0:
+            line += " · " + prio.name.get(self.lang)
+        return line
+
     # ------------------------------------------------------------ testing
 
     def driver_state(self) -> dict[str, Any]:
@@ -239,6 +252,8 @@ class TerminalApp(HallApp):
             "status": v.status,
             "ticket": v.ticket,
             "ticket_status": v.ticket_status,
+            "item": v.item,
+            "item_line": self.root_widget.ids.item.text,
             "waiting": v.waiting,
             "served_today": v.served_today,
             "last": [[h.number, h.kind] for h in v.last],

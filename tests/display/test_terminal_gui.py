@@ -56,6 +56,8 @@ def test_terminal_drives_the_display(
         display.wait_for(lambda s: s["highlight"] == numbers[0], what="highlighted")
         s = term.wait_for(lambda s: s["ticket"] == numbers[0], what="ticket at the counter")
         assert s["ticket_status"] == "called" and s["waiting"] == 2
+        item = sample_config.item_by_code[s["item"]]
+        assert s["item_line"].startswith(item.name.get("zh-Hant"))
 
         term.tap("btn_start")
         term.wait_for(lambda s: s["ticket_status"] == "serving", what="serving")

@@ -35,10 +35,18 @@ def test_idle_open_window(mini_config: HallConfig) -> None:
 
 def test_ticket_at_counter_and_timer(mini_config: HallConfig) -> None:
     p = WindowPresenter(mini_config, "W01", clock=lambda: T0)
-    called = {"number": "A012", "status": "called", "called_at": T0 - 75, "calls": 2}
+    called = {
+        "number": "A012",
+        "status": "called",
+        "called_at": T0 - 75,
+        "calls": 2,
+        "item": "XK-GA-001",
+        "priority": "elderly",
+    }
     p.handle(f"{ROOT}/state/window/W01", window_state(5, ticket=called))
     v = p.view()
     assert (v.ticket, v.ticket_status, v.at_counter_s, v.calls) == ("A012", "called", 75, 2)
+    assert (v.item, v.priority) == ("XK-GA-001", "elderly")
     assert {k for k, e in v.enabled.items() if e} == {
         "recall",
         "start",
