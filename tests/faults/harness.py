@@ -49,6 +49,8 @@ class ServiceProcess:
         self.extra = extra
         self.log = hall.directory / "service.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.start_s: list[float] = []
+        """How long each start took until the service was ready."""
 
     @property
     def ready_file(self) -> Path:
@@ -81,14 +83,16 @@ class ServiceProcess:
         return self.proc
 
     def start(self, timeout: float = 30.0) -> ServiceProcess:
+        began = time.monotonic()
         proc = self.spawn()
-        deadline = time.monotonic() + timeout
+        deadline = began + timeout
         while not self.ready_file.exists():
             if proc.poll() is not None:
                 raise AssertionError(f"service exited {proc.returncode}:\n{self.log_tail()}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"service not ready in {timeout}s:\n{self.log_tail()}")
             time.sleep(0.05)
+        self.start_s.append(round(time.monotonic() - began, 2))
         return self
 
     def run_to_exit(self, timeout: float = 30.0) -> tuple[int, str]:
