@@ -103,11 +103,11 @@ class Records:
             d.bind(engine)
 
     def day_opened(self) -> None:
-        """Fold of ``day.opened`` for the day-scoped domains."""
+        """Fold of ``day.opened``: day-scoped domains start empty, every view is redrawn."""
         for d in self.domains:
             if d.day_scoped:
                 d.reset()
-                d.dirty.update(d.snapshot_names())
+            d.dirty.update(d.snapshot_names())  # views that depend on the day change too
 
     def take_dirty(self) -> set[str]:
         names: set[str] = set()

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hall.conf.model import Role
-from hall.contract import guide, queue, window
+from hall.contract import cases, guide, queue, window
 from hall.contract.base import (
     Args,
     Command,
@@ -30,7 +30,7 @@ from hall.contract.base import (
 
 M = TypeVar("M", bound=BaseModel)
 
-DOMAINS: tuple[Domain, ...] = (queue.DOMAIN, window.DOMAIN, guide.DOMAIN)
+DOMAINS: tuple[Domain, ...] = (queue.DOMAIN, window.DOMAIN, guide.DOMAIN, cases.DOMAIN)
 
 
 def _merge(attr: str) -> dict[str, Any]:
