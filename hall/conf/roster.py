@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hall.conf.duty import AttendanceFile, Rota, RotaFile, check_rota
-from hall.conf.staff import StaffFile, StaffMember, StaffRole, check_roster
+from hall.conf.staff import StaffFile, StaffMember, StaffRole, check_roster, verify_pin
 
 if TYPE_CHECKING:
     from hall.conf.load import ConfigIssue, HallConfig
@@ -37,6 +37,13 @@ class Roster:
     def by_page(self) -> dict[int, StaffMember]:
         """Fingerprint page on the reader -> the person whose finger it is."""
         return {page: s for s in self.staff for page in s.fingerprints}
+
+    def authenticate(self, staff_id: str, pin: str) -> StaffMember | None:
+        """The person when ``pin`` is theirs (constant-time compare), else None."""
+        member = self.by_id.get(staff_id.strip().upper())
+        if member is None or not verify_pin(member.pin, pin):
+            return None
+        return member
 
     def with_role(self, role: StaffRole) -> list[StaffMember]:
         return [s for s in self.staff if role in s.roles]

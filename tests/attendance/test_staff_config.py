@@ -65,6 +65,15 @@ def test_sample_roster_fills_the_hall(config: HallConfig) -> None:
     assert not verify_pin(roster.by_id["S001"].pin, "4321")
 
 
+def test_authenticate(config: HallConfig) -> None:
+    roster = config.roster
+    assert roster is not None
+    member = roster.authenticate("s012", "1234")
+    assert member is not None and member.id == "S012" and member.window == "W01"
+    assert roster.authenticate("S012", "4321") is None
+    assert roster.authenticate("S999", "1234") is None
+
+
 def test_pin_hash_is_salted_and_checked() -> None:
     first, second = hash_pin("2468"), hash_pin("2468")
     assert first != second  # a salt per record
