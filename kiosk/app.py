@@ -14,7 +14,7 @@ ever lost; serial and camera scanners are read on threads.
 from __future__ import annotations
 
 import argparse
-import io
+import contextlib
 import logging
 import sys
 import threading
@@ -35,7 +35,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kiosk-id", default="kiosk-01", help="its client id in clients.toml")
+    parser.add_argument(
+        "--kiosk-id", "--client", dest="kiosk_id", default="kiosk-01", help="its client id"
+    )
     parser.add_argument("--config", default="config")
     parser.add_argument("--var", default=None, help="runtime directory (secrets, id-key)")
     parser.add_argument("--broker-host", default=None)
@@ -82,10 +84,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def trim_heap() -> None:
+    """Give freed heap pages back to the system (glibc keeps them after label and print
+    buffers come and go); a no-op where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).malloc_trim(0)
+
+
 def build_app(args: argparse.Namespace, config: Any, settings: Any, started: float) -> Any:
     """Import Kivy (after :func:`ui.boot.configure`) and make the app."""
     from kivy.clock import Clock
-    from kivy.core.image import Image as CoreImage
     from kivy.core.window import Window
     from kivy.lang import Builder
     from kivy.properties import ObjectProperty
@@ -112,20 +125,27 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
     Builder.load_file(str(Path(__file__).with_name("screens.kv")))
 
     def qr_texture(payload: str) -> Any:
+        """The QR of a ticket reference as a texture (made directly: no image cache)."""
         import qrcode
+        from kivy.graphics.texture import Texture
 
         code = qrcode.QRCode(box_size=12, border=2)
         code.add_data(payload)
         code.make(fit=True)
-        buf = io.BytesIO()
-        code.make_image().get_image().convert("RGB").save(buf, "png")
-        buf.seek(0)
-        return CoreImage(buf, ext="png").texture
+        image = code.make_image().get_image().convert("RGB")
+        texture = Texture.create(size=image.size, colorfmt="rgb")
+        data = image.transpose(1).tobytes()  # GL rows run bottom-up
+        texture.blit_buffer(data, colorfmt="rgb", bufferfmt="ubyte")
+        return texture
 
     class KioskApp(HallApp):
         vs = ObjectProperty(None, allownone=True)
 
         def build(self) -> Any:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # one long-lived worker for service and printer work (ordered, one malloc arena)
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-work")
             var = RuntimeDir.default(args.var)
             self.connection = KioskConnection(
                 config,
@@ -143,7 +163,9 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 config,
                 settings.defaults,
                 self.connection,
-                lambda work, done: run_in_background(work, done, self._work_failed),
+                lambda work, done: run_in_background(
+                    work, done, self._work_failed, executor=self._worker
+                ),
                 ensure_key(var.root / KEY_FILE),
                 on_change=self.show,
             )
@@ -157,14 +179,19 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
             Window.bind(on_touch_down=lambda *_: self.presenter.touched())
             Clock.schedule_interval(lambda _dt: self._tick(), 1.0)
-            self.connection.start(
-                on_queues=lambda body: call_on_main(self.presenter.set_queues, body),
-                on_scan=lambda code: call_on_main(self.presenter.scanned, code),
-            )
+            # after the first frames: the printer driver's import (python-escpos loads a
+            # large capabilities file) must not hold up the Home screen
+            Clock.schedule_once(lambda _dt: self._connect(), 0.5)
             if args.screenshots:
                 self.screenshot_every(args.screenshots, args.every)
             self.cold_start_s = time.monotonic() - started
             return self.root_widget
+
+        def _connect(self) -> None:
+            self.connection.start(
+                on_queues=lambda body: call_on_main(self.presenter.set_queues, body),
+                on_scan=lambda code: call_on_main(self.presenter.scanned, code),
+            )
 
         def _work_failed(self, exc: BaseException) -> None:
             log.error("kiosk work failed: %r", exc)
@@ -195,6 +222,10 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
         def _tick(self) -> None:
             self.presenter.set_service_up(self.connection.service_up())
             self.presenter.tick()
+            self._ticks = getattr(self, "_ticks", 0) + 1
+            idle = time.monotonic() - self.presenter.last_touch
+            if self._ticks % 30 == 0 and self.presenter.screen == "home" and idle > 10:
+                trim_heap()  # nobody at the kiosk: give freed heap back
 
         # ------------------------------------------------------------ view
 
@@ -292,6 +323,20 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             import psutil
 
             return psutil.Process().memory_info().rss / 2**20
+
+        def driver_memory(self) -> dict[str, Any]:
+            """Memory after a full collection: RSS, Python objects, widgets alive."""
+            import gc
+
+            import psutil
+            from kivy.uix.widget import Widget
+
+            gc.collect()
+            trim_heap()
+            objects = gc.get_objects()
+            widgets = sum(1 for o in objects if isinstance(o, Widget))
+            rss = psutil.Process().memory_info().rss / 2**20
+            return {"rss_mb": rss, "objects": len(objects), "widgets": widgets}
 
         def driver_scan(self, code: str) -> None:
             self.presenter.scanned(code)

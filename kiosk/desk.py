@@ -51,8 +51,16 @@ class TicketRequest:
     print_notice: bool = True
     """Print the one-time notice of required materials on the slip."""
     command_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    appointment: str | None = None
+    """An appointment code: the service checks it in and issues the booked item's ticket."""
+
+    @property
+    def command(self) -> str:
+        return "ticket.check_in" if self.appointment else "ticket.issue"
 
     def args(self) -> dict[str, Any]:
+        if self.appointment:
+            return {"code": self.appointment, "lang": self.lang}
         args: dict[str, Any] = {"item": self.item, "priority": self.priority, "lang": self.lang}
         if self.id_masked:
             args["id_masked"] = self.id_masked
@@ -133,7 +141,7 @@ class TicketDesk:
         fault = self.check_printer(lang)
         for _ in range(EXPIRED_RETRIES + 1):
             try:
-                reply = self.client.request("ticket.issue", req.args(), cmd_id=req.command_id)
+                reply = self.client.request(req.command, req.args(), cmd_id=req.command_id)
             except MqttError as exc:
                 log.warning("issue failed: %s", exc)
                 return DeskResult(

@@ -41,9 +41,17 @@ log = logging.getLogger(__name__)
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 """``run(work, done)``: carry out ``work()`` (may block) and pass its result to ``done``."""
 
+APPOINTMENT_ERRORS = (
+    "unknown_appointment",
+    "appointment_used",
+    "appointment_cancelled",
+    "appointment_not_today",
+    "appointment_early",
+)
 SEARCH_KEYS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-DIGIT_KEYS = tuple("1234567890")
-APPOINTMENT_RE = re.compile(r"^\d{6,8}$")
+APPOINTMENT_KEYS = tuple("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+"""Appointment codes are six of these (no 0/O, 1/I: read aloud on the phone)."""
+APPOINTMENT_RE = re.compile(r"^[A-HJ-NP-Z2-9]{6}$")
 
 
 class Backend(Protocol):
@@ -269,10 +277,11 @@ class Presenter:
         return self._changed()
 
     def key(self, char: str) -> View:
-        """An on-screen key (search letters, appointment digits)."""
+        """An on-screen key (search letters and digits, appointment code characters)."""
         self.touched()
         a = self.applicant
-        if len(a.typed) < 16:
+        limit = 6 if self.screen == "appointment" else 16
+        if len(a.typed) < limit:
             a.typed += char
         a.page = 0
         self.message = ("", "")
@@ -291,15 +300,18 @@ class Presenter:
         return self._changed()
 
     def appointment_ok(self) -> View:
+        """Check the typed appointment code in: the service issues the booked item's ticket
+        (with the appointment priority unless the slot's grace has passed)."""
         self.touched()
         a = self.applicant
+        if a.request is not None:
+            return self.view
         if not APPOINTMENT_RE.match(a.typed):
             self._say("error", self.tr("appointment_code_bad"))
             return self._changed()
-        a.priority, a.appointment_code, a.typed = "appointment", a.typed, ""
-        self.screen = "home"
-        self.message = ("", "")
-        return self._changed()
+        self._touch_started = time.monotonic()
+        a.request = TicketRequest("", lang=self.lang, appointment=a.typed)
+        return self._send()
 
     def page(self, delta: int) -> View:
         self.touched()
@@ -396,9 +408,13 @@ class Presenter:
             a.retry_at = self.clock() + self.settings.retry_s
             self._say("error", self.tr("service_down"))
         else:
+            appointment = a.request.appointment
             a.request = None  # refused: a new touch is a new request
             a.attempts = 0
-            self._say("error", result.message or t(f"errors.{result.error}", self.lang))
+            if appointment and result.error in APPOINTMENT_ERRORS:
+                self._say("error", self.tr(f"appointment_{result.error}"))
+            else:
+                self._say("error", result.message or t(f"errors.{result.error}", self.lang))
         self._changed()
 
     # ---------------------------------------------------------------- scanning
@@ -524,8 +540,6 @@ class Presenter:
         attached = []
         if a.id_masked:
             attached.append(self.tr("id_attached", id=a.id_masked))
-        if a.appointment_code:
-            attached.append(self.tr("appointment_attached", code=a.appointment_code))
         base = View(
             screen=self.screen,
             lang=lang,
@@ -607,8 +621,16 @@ class Presenter:
         return self._paged(v, [self._item_button(i) for i in found])
 
     def _render_appointment(self, v: View) -> View:
+        message, kind = v.message, v.message_kind
+        if v.busy and not message:
+            message, kind = self.tr("taking"), "info"
         return replace(
-            v, title=self.tr("appointment_code_title"), keys=DIGIT_KEYS, typed=self.applicant.typed
+            v,
+            title=self.tr("appointment_code_title"),
+            keys=APPOINTMENT_KEYS,
+            typed=self.applicant.typed,
+            message=message,
+            message_kind=kind,
         )
 
     def _windows_text(self, windows: list[str] | tuple[str, ...]) -> str:

@@ -24,6 +24,7 @@ class WindowSettings:
     kiosk: bool = False
     """Kiosk mode: no cursor, no multitouch marks, Escape does not quit, no screensaver."""
     title: str = "hall"
+    multisamples: int = 0
 
 
 _applied: WindowSettings | None = None
@@ -51,6 +52,9 @@ def configure(settings: WindowSettings | None = None) -> WindowSettings:
     Config.set("graphics", "fullscreen", "auto" if settings.fullscreen else "0")
     Config.set("graphics", "resizable", "0" if settings.kiosk else "1")
     Config.set("kivy", "exit_on_escape", "0" if settings.kiosk else "1")
+    # Flat rectangles need no multisampling; without it the window's buffers are a third
+    # of the size (it is process memory under a software renderer such as Xvfb's llvmpipe).
+    Config.set("graphics", "multisamples", str(settings.multisamples))
     if settings.kiosk:
         Config.set("graphics", "show_cursor", "0")
         Config.set("graphics", "allow_screensaver", "0")

@@ -122,6 +122,22 @@ def type_keys(text: str, enter: bool = True) -> None:
         Window.dispatch("on_key_up", 13, 40)
 
 
+def press_key(keycode: int) -> bool:
+    """A special key (27 Escape, 13 Enter, ...) down and up; True when the app consumed it."""
+    from kivy.core.window import Window
+
+    consumed = bool(Window.dispatch("on_key_down", keycode, 0, None, []))
+    Window.dispatch("on_key_up", keycode, 0)
+    return consumed
+
+
+def request_close() -> bool:
+    """What the window manager's close button (Alt+F4) does; True when the app refused."""
+    from kivy.core.window import Window
+
+    return bool(Window.dispatch("on_request_close"))
+
+
 def describe(w: Any) -> dict[str, Any]:
     x, y = w.to_window(w.x, w.y)
     return {
@@ -192,6 +208,8 @@ class DriverConnection:
             ],
             "type": type_keys,
             "clipped": clipped_texts,
+            "press_key": press_key,
+            "request_close": request_close,
             "small_targets": lambda: small_targets(getattr(self.app, "min_target_px", 0)),
             "state": lambda: self.app.driver_state(),
             "call": lambda name, *args: getattr(self.app, f"driver_{name}")(*args),

@@ -21,7 +21,6 @@ from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
 from tests.support import RunningHall, start_hall
 from ui.driver import AppDriver, python_module
-from ui.testing import gui_display, launch_app  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -106,6 +105,10 @@ def test_wedge_scanner_types_into_the_window_on_any_screen(
     assert state["message"] == "身份證號碼校驗位錯誤，請核對號碼"
     app.tap("lang_en")
     assert app.state()["labels"]["home"] == "Home"
+    # kiosk mode: Escape and the window's close request do not end it
+    assert app.request("press_key", 27) is True
+    assert app.request("request_close") is True
+    assert app.request("ping") == "pong"
 
 
 def test_real_name_item_waits_for_the_id_scan(
@@ -203,7 +206,7 @@ def test_every_screen_in_every_language_fits_and_is_large_enough(
         shoot("scan", lang)
         app.tap("back")
         app.tap("key:priority:appointment")
-        for ch in "2026":
+        for ch in "K7M2":
             app.tap(f"key:key:{ch}")
         shoot("appointment", lang)
         app.tap("back")

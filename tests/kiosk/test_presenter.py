@@ -24,7 +24,7 @@ from kiosk.backend import ServiceBackend
 from kiosk.catalog import Catalog
 from kiosk.desk import TicketDesk
 from kiosk.presenter import Presenter
-from tests.support import Collector, RunningHall
+from tests.support import Collector, FakeClock, RunningHall, start_hall
 
 pytestmark = pytest.mark.broker
 
@@ -203,22 +203,60 @@ def test_search_screen_types_and_pages(make_kiosk) -> None:
     assert v.screen == "search" and v.typed == "XK"
 
 
-def test_appointment_needs_a_code(make_kiosk) -> None:
-    p, _desk, _clock = make_kiosk()
-    v = p.toggle_priority("appointment")
-    assert v.screen == "appointment" and v.keys[0] == "1"
-    for ch in "123":
-        p.key(ch)
-    v = p.appointment_ok()
-    assert v.message_kind == "error" and v.screen == "appointment"
-    for ch in "456":
-        p.key(ch)
-    v = p.appointment_ok()
-    assert v.screen == "home"
-    assert next(b for b in v.priorities if b.key == "appointment").selected
-    assert v.attached == ("預約碼：123456",)
-    v = p.toggle_priority("appointment")
-    assert not any(b.selected for b in v.priorities)
+def test_appointment_code_checks_in_and_issues_the_booked_item(
+    mini_config: HallConfig, tmp_path: Path, simulator: PrinterSimulator
+) -> None:
+    clock = FakeClock.local(2026, 11, 25, 8, 40)  # a Wednesday; the 09:00 slot is free
+    hall = start_hall(mini_config, tmp_path / "hall", clock=clock)
+    client = HallClient(hall.endpoint("kiosk-01"), hall.topics, request_timeout_s=2.0)
+    try:
+        client.connect(5)
+        guide = hall.client("guide-01")
+        guide.command("staff.sign_in", {"staff": "S004", "pin": "1234"})
+        booked = guide.command(
+            "appointment.book",
+            {
+                "day": "2026-11-25",
+                "slot": "09:00",
+                "item": "XK-SJ-001",
+                "name": "王小明",
+                "phone": "13800001234",
+            },
+        )
+        code = booked["appointment"]["code"]
+        printer = TicketPrinter.from_url(f"{simulator.url}?timeout=3")
+        desk = TicketDesk(hall.config, client, printer)
+        p = Presenter(
+            hall.config, KioskDefaults(), ServiceBackend(desk, client), inline, KEY, Tick()
+        )
+        v = p.toggle_priority("appointment")
+        assert v.screen == "appointment" and "0" not in v.keys and "O" not in v.keys
+        for ch in "ABC":
+            p.key(ch)
+        v = p.appointment_ok()
+        assert v.message_kind == "error" and v.screen == "appointment"  # too short
+        for ch in "DEF":
+            p.key(ch)
+        v = p.appointment_ok()
+        assert v.message == "查無此預約碼，請核對或洽導辦員" and v.screen == "appointment"
+        p.clear()
+        for ch in code:
+            p.key(ch)
+        v = p.appointment_ok()
+        assert v.screen == "issued", v.message
+        assert v.number == "B001" and any("預約" in line for line in v.ticket_lines)
+        (receipt,) = simulator.wait_for_receipts(1)
+        assert any(line.strip() == "B001" for line in receipt.lines)
+        p.home()
+        p.toggle_priority("appointment")
+        for ch in code:
+            p.key(ch)
+        v = p.appointment_ok()
+        assert v.message == "此預約碼已取過號"
+        assert len(hall.service.state.tickets) == 1
+    finally:
+        client.close(1)
+        hall.stop()
 
 
 def test_the_notice_can_be_left_off_the_slip(make_kiosk, simulator: PrinterSimulator) -> None:
