@@ -11,10 +11,13 @@ a day of events, however many years of records the log holds.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from broker.engine import EmittedEvent
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 20_000
 """Record events between two checkpoints, on a day with very many of them."""
@@ -134,7 +137,16 @@ class Records:
                 continue
             seq, data = checkpoints.get(d.name, (0, None))
             if data is not None:
-                d.restore(data)
+                try:
+                    d.restore(data)
+                except Exception as exc:  # an old or damaged checkpoint: rebuild from the log
+                    log.warning(
+                        "checkpoint of %s at %d unusable (%s): full replay", d.name, seq, exc
+                    )
+                    fresh = type(d)()
+                    fresh.bind(d.engine)
+                    d.__dict__.update(fresh.__dict__)
+                    seq = 0
             d.seq = seq
             start = seq + 1 if start is None else min(start, seq + 1)
         return start if start is not None else 1
@@ -157,8 +169,7 @@ class Records:
         if not any(not d.day_scoped for d in self.domains):
             return False
         return (
-            any(e.type == "day.opened" for e in events)
-            or self.since_checkpoint >= CHECKPOINT_EVERY
+            any(e.type == "day.opened" for e in events) or self.since_checkpoint >= CHECKPOINT_EVERY
         )
 
     def checkpoints(self, seq: int) -> list[tuple[str, int, dict[str, Any]]]:

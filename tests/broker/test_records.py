@@ -116,3 +116,24 @@ def test_queue_replay_is_unchanged_by_interleaved_record_events(
     tally = again.records.domains[0]
     assert isinstance(tally, Tally) and tally.totals == Counter({"a": 5})
     again.store.close()
+
+
+def test_an_unusable_checkpoint_falls_back_to_a_full_replay(
+    mini_config: HallConfig, tmp_path: Path
+) -> None:
+    db = tmp_path / "hall.db"
+    clock = FakeClock.local(2026, 11, 1, 9, 0)
+    service = _service(mini_config, db, clock)
+    expected: Counter[str] = Counter()
+    for n in range(3):
+        clock.advance(86_400)
+        service.engine.roll_day(clock())
+        service.engine.emit("tally.added", {"key": "a", "n": n + 1}, clock())
+        expected["a"] += n + 1
+        service.commit(service.engine.take_emitted())
+    service.store.db.execute("UPDATE checkpoints SET data = '{\"old\": \"format\"}'")
+    service.store.close()
+    again = _service(mini_config, db, clock)
+    tally = again.records.domains[0]
+    assert isinstance(tally, Tally) and tally.totals == expected
+    again.store.close()
