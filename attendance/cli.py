@@ -34,6 +34,8 @@ def _month(text: str) -> tuple[int, int]:
 
 def _reader_spec(text: str) -> tuple[str, int]:
     """``serial:/dev/ttyUSB0`` or ``serial:/dev/ttyUSB0@57600`` -> (port, baud)."""
+    if text == "sim":
+        return "sim", 57600
     kind, _, rest = text.partition(":")
     if kind != "serial" or not rest:
         raise argparse.ArgumentTypeError(f"reader is serial:PORT[@BAUD], not {text!r}")
@@ -54,7 +56,10 @@ def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction
 def register(sub: argparse._SubParsersAction) -> None:
     signin = sub.add_parser("signin", help="the fingerprint sign-in station")
     signin.add_argument(
-        "--reader", type=_reader_spec, required=True, help="serial:/dev/ttyUSB0[@57600]"
+        "--reader",
+        type=_reader_spec,
+        required=True,
+        help="serial:/dev/ttyUSB0[@57600], or sim (a simulator with the roster enrolled)",
     )
     signin.add_argument(
         "--no-gui", action="store_true", help="no screen: print one JSON line per attempt"
@@ -80,6 +85,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     signin.add_argument(
         "--max-attempts", type=int, default=None, help="stop after this many attempts"
     )
+    signin.add_argument(
+        "--demo-arrivals",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="with --reader sim: someone presses the reader every S seconds",
+    )
+    signin.add_argument("--demo-seed", type=int, default=None, help=argparse.SUPPRESS)
     _screen_arguments(signin)
     signin.set_defaults(func=_signin)
 
@@ -202,17 +215,39 @@ def _emit(obj: dict[str, object]) -> None:
 def _signin(args: argparse.Namespace) -> int:
     from attendance.recorder import FileRecorder
     from attendance.rules import Context
-    from attendance.station import SignInStation
-    from devices.fingerprint.reader import FingerprintReader
     from hall.conf.cli import load_or_exit
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
     recorder = FileRecorder(_events_path(args.events), ctx)
-    port, baud = args.reader
     clock = _clock(ctx, args.clock_from)
-    if not args.no_gui:
-        return _signin_screen(args, config, ctx, recorder, clock)
+    sim = arrivals = None
+    if args.reader[0] == "sim":
+        from attendance.demo import Arrivals, roster_simulator
+
+        sim = roster_simulator(ctx)
+        args.reader = (sim.port, 57600)
+        if args.demo_arrivals > 0:
+            arrivals = Arrivals(sim, ctx, args.demo_arrivals, seed=args.demo_seed).start()
+    try:
+        if not args.no_gui:
+            return _signin_screen(args, config, ctx, recorder, clock)
+        return _signin_lines(args, ctx, recorder, clock)
+    finally:
+        if arrivals is not None:
+            arrivals.close()
+        if sim is not None:
+            sim.stop()
+
+
+def _signin_lines(
+    args: argparse.Namespace, ctx: Any, recorder: Any, clock: Callable[[], datetime]
+) -> int:
+    """The station without a screen: one JSON line per attempt on stdout."""
+    from attendance.station import SignInStation
+    from devices.fingerprint.reader import FingerprintReader
+
+    port, baud = args.reader
 
     def status(state: str, detail: str) -> None:
         print(

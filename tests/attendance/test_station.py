@@ -311,3 +311,28 @@ def test_a_record_that_cannot_be_written_does_not_stop_the_station(
     sim.put_finger("stranger")
     failed = station.attempt()
     assert failed.result is AttemptResult.NO_MATCH and "not recorded" in failed.detail
+
+
+def test_demo_reader_with_staff_arriving(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    proc = _signin(
+        "--reader",
+        "sim",
+        "--demo-arrivals",
+        "0.3",
+        "--demo-seed",
+        "7",
+        "--max-attempts",
+        "3",
+        "--clock-from",
+        "2026-11-25T08:05:00",
+        events=events,
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 3
+    assert {line["result"] for line in lines} <= {"matched", "no_match", "unclear"}
+    matched = [line for line in lines if line["result"] == "matched"]
+    assert matched and all(line["staff"].startswith("S") for line in matched)
+    assert all(line["session"] == "morning" for line in matched)
