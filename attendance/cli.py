@@ -66,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     signin.add_argument("--device", default="signin-01", help="this station's device id")
     signin.add_argument("--config", default="config")
+    signin.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
     signin.add_argument(
         "--events",
         default=None,
@@ -98,6 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     duty = sub.add_parser("duty", help="the duty officer's and duty director's console")
     duty.add_argument("--config", default="config")
+    duty.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
     duty.add_argument(
         "--events",
         default=None,
@@ -133,6 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--pending", action="store_true", help="only those not yet decided")
     for p in (request, decide, listing):
         p.add_argument("--config", default="config")
+        p.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
         p.add_argument(
             "--events",
             default=None,
@@ -152,6 +155,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     attendance.add_argument("--month", type=_month, required=True, help="YYYY-MM")
     attendance.add_argument("--config", default="config")
+    attendance.add_argument(
+        "--var", default=None, help="runtime directory (default: HALL_VAR or var/)"
+    )
     attendance.add_argument(
         "--events",
         default=None,
@@ -202,10 +208,10 @@ def _window(args: argparse.Namespace, default: str, title: str) -> None:
     )
 
 
-def _events_path(value: str | None) -> Path:
+def _events_path(value: str | None, var: str | None = None) -> Path:
     from hall.runtime import RuntimeDir
 
-    return Path(value) if value else RuntimeDir.default().root / EVENTS_FILE
+    return Path(value) if value else RuntimeDir.default(var).root / EVENTS_FILE
 
 
 def _emit(obj: dict[str, object]) -> None:
@@ -219,7 +225,7 @@ def _signin(args: argparse.Namespace) -> int:
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
-    recorder = FileRecorder(_events_path(args.events), ctx)
+    recorder = FileRecorder(_events_path(args.events, args.var), ctx)
     clock = _clock(ctx, args.clock_from)
     sim = arrivals = None
     if args.reader[0] == "sim":
@@ -308,7 +314,7 @@ def _duty(args: argparse.Namespace) -> int:
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
-    recorder = FileRecorder(_events_path(args.events), ctx)
+    recorder = FileRecorder(_events_path(args.events, args.var), ctx)
     lang = args.lang or config.hall_file.hall.default_language
     _window(args, "1280x800", "hall duty")
     from attendance.duty_view import DutyApp
@@ -339,7 +345,7 @@ def _leave(args: argparse.Namespace) -> int:
     lang = config.hall_file.hall.default_language
     console = DutyConsole(
         ctx,
-        FileRecorder(_events_path(args.events), ctx),
+        FileRecorder(_events_path(args.events, args.var), ctx),
         clock=_clock(ctx, args.clock_from),
         lang=lang,
     )
@@ -392,13 +398,15 @@ def _report(args: argparse.Namespace) -> int:
         print(f"hall report attendance: {year:04d}-{month:02d} has not begun", file=sys.stderr)
         return 2
     until = now.date() if (year, month) == (now.year, now.month) else None
-    path = _events_path(args.events)
+    path = _events_path(args.events, args.var)
     if not path.exists():
         print(f"hall report attendance: no attendance record at {path}", file=sys.stderr)
         return 1
     state = FileRecorder(path, ctx).refresh()
     report = build_report(config, ctx, state, year, month, lang, until)
-    out = Path(args.out) if args.out else RuntimeDir.default().root / "reports" / "attendance"
+    out = (
+        Path(args.out) if args.out else RuntimeDir.default(args.var).root / "reports" / "attendance"
+    )
     out.mkdir(parents=True, exist_ok=True)
     stem = f"attendance-{report.label}"
     files = {

@@ -314,3 +314,31 @@ def test_leave_commands(tmp_path: Path) -> None:
     listed = leave("list")
     (row,) = (json.loads(line) for line in listed.stdout.splitlines())
     assert (row["id"], row["status"], row["decided_by"]) == ("L00001", "approved", "S021")
+
+
+def test_report_reads_and_writes_under_the_runtime_directory(
+    month: FileRecorder, tmp_path: Path
+) -> None:
+    (tmp_path / "attendance").mkdir()
+    (tmp_path / "attendance" / "events.jsonl").write_bytes(month.path.read_bytes())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "attendance.cli",
+            "report",
+            "attendance",
+            "--month",
+            "2026-10",
+            "--var",
+            str(tmp_path),
+            "--config",
+            str(REPO / "config"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "reports" / "attendance" / "attendance-2026-10-units.csv").exists()
