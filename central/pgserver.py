@@ -104,16 +104,21 @@ class Throwaway:
         return self
 
     def _run(self, cmd: list[str], timeout: float) -> None:
+        """Run a cluster command; its output goes to a file (a server it starts keeps it)."""
         if self.user:
             cmd = ["runuser", "-u", self.user, "--", *cmd]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        with tempfile.TemporaryFile() as out:
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+            out.seek(0)
+            text = out.read().decode(errors="replace").strip()
         if done.returncode != 0:
-            raise NoServer(f"{' '.join(cmd)} failed: {done.stderr.strip() or done.stdout}")
+            raise NoServer(f"{' '.join(cmd)} failed: {text}")
 
     def restart(self, timeout: float = 60.0) -> None:
         """Stop (fast: connections are cut) and start again on the same port and data."""
         data = str(self.directory / "data")
-        self._run([self._pg_ctl, "-D", data, "-m", "fast", "-w", "restart"], timeout)
+        log = str(self.directory / "log")
+        self._run([self._pg_ctl, "-D", data, "-l", log, "-m", "fast", "-w", "restart"], timeout)
 
     def stop(self) -> None:
         with contextlib.suppress(NoServer, subprocess.TimeoutExpired):
