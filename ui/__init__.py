@@ -33,6 +33,10 @@ Pieces:
   without spaces, never clipped), ``LanguageBar``.
 - :mod:`ui.driver` / :mod:`ui.testing` — GUI tests: fixtures ``gui_display`` (Xvfb) and
   ``launch_app(argv)`` returning an :class:`~ui.driver.AppDriver` that taps widgets by kv id
-  (``tap("ok")``) or text (``tap("text:確認")``) with real touches, types like a scanner
-  (``type("11010519491231002X")``), reads ``state()``, ``labels()``, and ``screenshot(path)``.
+  (``tap("ok")``), text (``tap("text:確認")``) or ``ui_key`` attribute (``tap("key:entry:U01")``)
+  with real touches, types like a scanner (``type("11010519491231002X")``), reads ``state()``,
+  ``labels()``, ``clipped()`` (texts that do not fit), ``small_targets()`` (buttons under
+  ``app.min_target_px``), presses keys (``request("press_key", 27)``) and ``screenshot(path)``.
+  ``ui.xvfb.Xvfb`` gives a virtual screen outside pytest too (bench, demo).
+- ``python -m ui.sample`` — the smallest app on the base, a template for a new screen.
 """
