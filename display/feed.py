@@ -34,6 +34,7 @@ def feed_topics(topics: Topics, service_client: str) -> list[str]:
         topics.state(NOTICE_STATE),
         topics.events,
         topics.status(service_client),
+        topics.heartbeat,
     ]
 
 

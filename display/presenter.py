@@ -164,7 +164,7 @@ class DisplayPresenter:
                 self._on_board(body, now)
             elif name == "state/queues":
                 self._on_queues(body, now)
-            elif name == "state/service":
+            elif name in ("state/service", "heartbeat"):
                 self._touch_service(body, now)
             elif name == "state/notice":
                 self._on_notice(body)

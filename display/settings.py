@@ -5,7 +5,7 @@ The file belongs to the display alone, so the shared hall model stays untouched:
     [display]
     min_show_s = 4.0         # each call stays highlighted at least this long
     recent_rows = 6          # latest calls shown (the highlighted one and 5 rows)
-    heartbeat_timeout_s = 0  # stale when the service said nothing this long (0 = off)
+    heartbeat_timeout_s = 6  # stale when the service said nothing this long (0 = off)
     language = "zh-Hant"
 
     [voice]
@@ -40,7 +40,8 @@ class _Strict(BaseModel):
 class ScreenSettings(_Strict):
     min_show_s: float = Field(default=4.0, ge=0.0, le=60.0)
     recent_rows: int = Field(default=6, ge=1, le=20)
-    heartbeat_timeout_s: float = Field(default=0.0, ge=0.0, le=3600.0)
+    heartbeat_timeout_s: float = Field(default=6.0, ge=0.0, le=3600.0)
+    """Stale when nothing came from the service this long (its heartbeat is every 2 s)."""
     language: Literal["zh-Hant", "zh-Hans", "en"] = "zh-Hant"
 
 

@@ -73,6 +73,11 @@ class WindowController:
         connected = self.link.connected
         was = self.presenter.connected
         self.presenter.set_connected(connected)
+        client = self.link.client
+        responding = client.service_responding() if client is not None else True
+        if responding != self.presenter.service_responding:
+            self.presenter.set_service_responding(responding)
+            self._changed()
         if connected and not was:
             self.outbox.poke()
         if connected != was:

@@ -1,12 +1,14 @@
 """Commands from a window terminal: one at a time, held while offline, never doubled.
 
-A press gets a command id at once. If the link is up the command is sent; if not, it is held
-(the screen says so) and sent when the link is back, with the **same id**, so a command that
-did reach the service before the link dropped is answered from the service's stored reply
-instead of being carried out twice. A command held longer than ``hold_s`` without ever being
-sent is refused (``offline``); one that was sent but never answered ends ``unconfirmed`` (the
-window's retained state then shows what really happened). A press while another command is
-still on its way is refused (``busy``).
+A press gets a command id and a deadline (``hold_s`` later) at once. If the link is up the
+command is sent; if not, it is held (the screen says so) and sent when the link is back. Every
+copy carries the **same id** and the **same deadline** (``expires``): a command that did reach
+the service before the link dropped is answered from the service's stored reply instead of
+being carried out twice, and a copy that reaches it after the deadline is refused (``expired``),
+never carried out late. A command never sent before the deadline is refused here
+(``offline``); one sent but never answered ends ``unconfirmed`` (the window's retained state
+then shows what really happened). A press while another command is still on its way is
+refused (``busy``).
 """
 
 from __future__ import annotations
@@ -16,27 +18,33 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hall.mqtt import MqttError, NotAuthorized, RequestTimeout
+from hall.mqtt import MqttError, NotAuthorized
 from hall.protocol import Reply
 
 log = logging.getLogger(__name__)
 
 
 class CommandLink(Protocol):
+    """What the outbox needs of :class:`hall.mqtt.HallClient`."""
+
     @property
     def connected(self) -> bool: ...
 
-    def request(
+    def send(
         self,
         ctype: str,
         args: dict[str, Any] | None = None,
         cmd_id: str | None = None,
-        timeout: float | None = None,
-        attempts: int = 3,
-    ) -> Reply: ...
+        track: bool = True,
+        expires_in: float | None = None,
+    ) -> tuple[str, Future[Reply], int]: ...
+
+    def wait_ack(self, mid: int, timeout: float, topic: str = "") -> None: ...
 
 
 @dataclass
@@ -52,7 +60,8 @@ class Pending:
 @dataclass(frozen=True)
 class Outcome:
     """How a command ended: ``ok``, ``error`` (with the service's code), ``offline``
-    (never sent, refused), ``unconfirmed`` (sent, no reply) or ``busy`` (refused at once)."""
+    (never sent, refused), ``unconfirmed`` (sent, no reply), ``expired`` (reached the service
+    after its deadline: not carried out) or ``busy`` (refused at once)."""
 
     command: Pending
     status: str
@@ -132,32 +141,35 @@ class CommandOutbox:
                 log.exception("outcome handler failed")
 
     def _deliver(self, cmd: Pending) -> Outcome:
-        deadline = cmd.pressed_at + self.hold_s
+        """Send ``cmd`` (again, same id and same deadline) until a reply or the deadline."""
+        deadline = time.monotonic() + max(0.0, cmd.pressed_at + self.hold_s - time.time())
         while True:
-            if self._stop:
+            left = deadline - time.monotonic()
+            if self._stop or left <= 0:
                 return Outcome(cmd, "unconfirmed" if cmd.sends else "offline")
             link = self.link_of()
             if link is None or not link.connected:
-                if time.time() >= deadline:
-                    return Outcome(cmd, "unconfirmed" if cmd.sends else "offline")
                 with self._cond:
-                    self._cond.wait(0.1)
+                    self._cond.wait(min(0.1, left))
                 continue
-            cmd.sends += 1
             try:
-                reply = link.request(
-                    cmd.ctype, cmd.args, cmd_id=cmd.id, timeout=self.reply_timeout_s, attempts=1
-                )
+                # The service carries it out only before the deadline (``expires``): a copy
+                # that waited in the broker past it is refused, never done late.
+                _id, fut, mid = link.send(cmd.ctype, cmd.args, cmd.id, expires_in=left)
+                cmd.sends += 1
+                link.wait_ack(mid, min(self.reply_timeout_s, left))
+                reply = fut.result(min(self.reply_timeout_s, max(left, 0.01)))
             except NotAuthorized:
                 return Outcome(cmd, "error", "forbidden")
-            except (RequestTimeout, MqttError) as exc:
-                log.info("%s %s: %s", cmd.ctype, cmd.id, exc)
-                if time.time() >= deadline:
-                    return Outcome(cmd, "unconfirmed")
+            except (MqttError, FutureTimeout) as exc:
+                log.info("%s %s: %s", cmd.ctype, cmd.id, exc or "no reply yet")
                 continue
             if reply.ok:
                 return Outcome(cmd, "ok", reply=reply)
-            return Outcome(cmd, "error", reply.error.code if reply.error else "", reply)
+            code = reply.error.code if reply.error else ""
+            if code == "expired":
+                return Outcome(cmd, "expired", code, reply)
+            return Outcome(cmd, "error", code, reply)
 
     def _changed(self) -> None:
         if self.on_change is not None:

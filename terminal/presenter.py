@@ -135,6 +135,7 @@ class WindowPresenter:
         self._seen_events: set[int] = set()
         self.connected = False
         self._service_online: bool | None = None
+        self.service_responding = True
         self._pending: str | None = None
         self._message: Message | None = None
 
@@ -158,6 +159,11 @@ class WindowPresenter:
     def set_connected(self, connected: bool) -> None:
         with self._lock:
             self.connected = connected
+
+    def set_service_responding(self, responding: bool) -> None:
+        """False when the service's heartbeat stopped (hung or cut off)."""
+        with self._lock:
+            self.service_responding = responding
 
     def set_pending(self, action: str | None) -> None:
         with self._lock:
@@ -210,7 +216,7 @@ class WindowPresenter:
                 since = t.get("started_at") if ticket_status == "serving" else t.get("called_at")
             if not self.connected:
                 connection = "offline"
-            elif self._service_online is False:
+            elif self._service_online is False or not self.service_responding:
                 connection = "service_offline"
             else:
                 connection = "online"

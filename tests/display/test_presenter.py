@@ -150,6 +150,10 @@ def test_stale_reasons(mini_config: HallConfig) -> None:
     assert not p.view().stale
     now[0] += 31
     assert p.view().stale_reasons == ("no_heartbeat",)
+    p.handle("hall/GY/v1/heartbeat", {"epoch": "e1", "seq": 1, "t": now[0], "storage": "ok"})
+    assert not p.view().stale
+    now[0] += 31
+    assert p.view().stale_reasons == ("no_heartbeat",)
     p.handle("hall/GY/v1/status/queue-service", {"online": False, "reason": "lost"})
     assert "service_offline" in p.view().stale_reasons
     p.handle("hall/GY/v1/status/queue-service", {"online": True})

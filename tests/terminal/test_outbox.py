@@ -101,3 +101,64 @@ def test_refusal_shows_the_service_reason(mini_config: HallConfig, tmp_path: Pat
     finally:
         ctrl.stop()
         hall.stop()
+
+
+def test_retries_while_the_service_is_down_carry_one_id_and_call_once(
+    mini_config: HallConfig, tmp_path: Path
+):
+    """The command reaches the broker but no reply comes (service stopped): the outbox resends
+    it with the same id until the service is back, which carries it out exactly once."""
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W01", hall.endpoint("window-01"), hold_s=60)
+    ctrl.outbox.reply_timeout_s = 1.0
+    try:
+        ctrl.start(wait_s=5)
+        number = hall.client("kiosk-01").command("ticket.issue", {"item": "XK-GA-001"})
+        ctrl.press("open")
+        assert outcome_of(ctrl, "window.open").status == "ok"
+        hall.stop_service()
+        ctrl.press("call_next")
+        wait_until(
+            lambda: ctrl.outbox.pending is not None and ctrl.outbox.pending.sends >= 3,
+            20,
+            "three sends without a reply",
+        )
+        hall.start_service()
+        done = outcome_of(ctrl, "window.call_next", timeout=30)
+        assert done.status == "ok" and done.command.sends >= 3, (done.code, done.reply)
+        assert done.reply is not None
+        assert done.reply.result["ticket"]["number"] == number["ticket"]["number"]
+        assert hall.service is not None
+        assert sum(t.calls for t in hall.service.engine.state.tickets.values()) == 1
+    finally:
+        ctrl.stop()
+        hall.stop()
+
+
+def test_a_command_past_its_deadline_is_never_carried_out_late(
+    mini_config: HallConfig, tmp_path: Path
+):
+    """Sent while the service is down, given up on after ``hold_s``: when the service comes
+    back the copies waiting for it are refused (expired), so no ticket is called late."""
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W01", hall.endpoint("window-01"), hold_s=2.0)
+    ctrl.outbox.reply_timeout_s = 0.5
+    try:
+        ctrl.start(wait_s=5)
+        hall.client("kiosk-01").command("ticket.issue", {"item": "XK-GA-001"})
+        ctrl.press("open")
+        assert outcome_of(ctrl, "window.open").status == "ok"
+        hall.stop_service()
+        ctrl.press("call_next")
+        gave_up = outcome_of(ctrl, "window.call_next", timeout=10)
+        assert gave_up.status == "unconfirmed" and gave_up.command.sends >= 1
+        assert ctrl.presenter.view().message.key == "terminal.msg.unconfirmed"
+        hall.start_service()
+        assert ctrl.link.client is not None
+        # Anything still queued for the service from this client is handled before the ping.
+        assert ctrl.link.client.request("service.ping", {"nonce": "after"}, timeout=10).ok
+        assert hall.service is not None
+        assert all(t.calls == 0 for t in hall.service.engine.state.tickets.values())
+    finally:
+        ctrl.stop()
+        hall.stop()
