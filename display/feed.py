@@ -1,9 +1,8 @@
 """The display's MQTT subscription: snapshots, events, the service's status and the notice.
 
-``NOTICE_TOPIC`` (``<root>/state/notice``, retained) is **proposed**: the guide officer's
-``notice.set`` command (issue 9, guide console) makes the service publish
-``{"text": {"zh-Hant": ..., "zh-Hans": ..., "en": ...}, "by": "guide-01", "at": ...}`` there;
-an empty retained payload clears it. Until then the display shows its default notice.
+The notice is the retained ``<root>/state/notice`` that the guide officer's ``guide.notice``
+command sets: ``{"text": {"zh-Hant": ..., "zh-Hans": ..., "en": ...}, "until": ..., "by": ...}``
+(empty ``text`` clears it; past ``until`` it is no longer shown).
 """
 
 from __future__ import annotations

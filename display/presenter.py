@@ -125,6 +125,7 @@ class DisplayPresenter:
         self._queues: dict[str, QueueCount] = {}
         self._queues_seq = -1
         self._notice: dict[str, str] | None = None
+        self._notice_until: float | None = None
         self._day: str | None = None
         self._seen: set[tuple[str, str, float]] = set()
         self._pending: deque[CallView] = deque()
@@ -205,13 +206,18 @@ class DisplayPresenter:
                 clock=local.strftime("%H:%M:%S"),
                 date=local.strftime("%Y-%m-%d"),
                 weekday=local.isoweekday(),
-                notice=dict(self._notice) if self._notice else None,
+                notice=self._current_notice(now),
                 stale=bool(reasons),
                 stale_reasons=reasons,
                 seq=self._sync.seq,
                 epoch=self._sync.epoch,
                 day=self._day,
             )
+
+    def _current_notice(self, now: float) -> dict[str, str] | None:
+        if not self._notice or (self._notice_until is not None and now > self._notice_until):
+            return None
+        return dict(self._notice)
 
     def pending_calls(self) -> list[CallView]:
         with self._lock:
@@ -271,6 +277,8 @@ class DisplayPresenter:
         }
 
     def _on_notice(self, body: dict[str, Any]) -> None:
+        until = body.get("until") if body else None
+        self._notice_until = float(until) if until else None
         text = body.get("text") if body else None
         if isinstance(text, str):
             self._notice = {"zh-Hant": text, "zh-Hans": text, "en": text} if text else None
@@ -317,7 +325,7 @@ class DisplayPresenter:
     def _apply(self, etype: str, d: dict[str, Any], day: str | None, now: float) -> None:
         if etype in ("ticket.called", "ticket.recalled"):
             ticket = str(d["ticket"])
-            number = ticket.rsplit("-", 1)[-1]
+            number = str(d.get("number") or ticket.rsplit("-", 1)[-1])
             tile = self._tiles.setdefault(d["window"], WindowTile(d["window"]))
             tile.number, tile.ticket_status = number, "called"
             call = CallView(number, d["window"], float(d["at"]), ticket, etype.endswith("recalled"))

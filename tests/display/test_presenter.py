@@ -170,6 +170,13 @@ def test_notice_and_queues(setup) -> None:
     assert p.view().notice["zh-Hant"] == "今日延時服務至20:00"
     p.handle("hall/GY/v1/state/notice", {})
     assert p.view().notice is None
+    # as the guide's guide.notice leaves it: a stamp, per-language text, until, by
+    notice = {"seq": 9, "epoch": "e1", "text": {"zh-Hant": "午休", "zh-Hans": ""}, "until": T0 + 60}
+    p.handle("hall/GY/v1/state/notice", {**notice, "by": "guide-01"})
+    assert p.view(T0).notice == {"zh-Hant": "午休"}
+    assert p.view(T0 + 61).notice is None
+    p.handle("hall/GY/v1/state/notice", {"seq": 10, "epoch": "e1", "text": {}, "until": None})
+    assert p.view(T0).notice is None
     p.handle(
         "hall/GY/v1/state/queues",
         {
