@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import html
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from hall.conf import HallConfig
 from hall.i18n import t
 from reports import charts
 from reports.fold import fold
-from reports.log import connect, events
+from reports.log import Event, connect, events
 from reports.records import (
     CASE_KINDS,
     CaseRow,
@@ -87,20 +87,25 @@ def build_report(
     ratings: Sequence[RatingRow] | None = None,
     complaints: Sequence[ComplaintRow] | None = None,
     now: datetime | None = None,
+    source: Callable[[date, date], Iterable[Event]] | None = None,
 ) -> Report:
     """The report of business days ``first``..``last``.
 
     ``cases``, ``ratings`` and ``complaints`` come from their own domains; ``None`` means the
-    hall keeps no such records yet and the report says so.
+    hall keeps no such records yet and the report says so. ``source`` reads the events from
+    elsewhere than the SQLite log ``db_path`` (the central record of many halls).
     """
     lang = lang or config.hall_file.hall.default_language
     out = Path(out_dir)
     (out / "charts").mkdir(parents=True, exist_ok=True)
-    db = connect(db_path)
-    try:
-        evs = list(events(db, first, last))
-    finally:
-        db.close()
+    if source is not None:  # another record of the same events (reports.central_source)
+        evs = list(source(first, last))
+    else:
+        db = connect(db_path)
+        try:
+            evs = list(events(db, first, last))
+        finally:
+            db.close()
     stats = compute(fold(evs).values(), first, last, config.tz)
     report = Report(out, out / "report.html", stats, len(evs))
     names = _Names(config, lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         )
         p.add_argument("--config", default="config", help="config directory")
         p.add_argument("--lang", choices=LANGUAGES, default=None)
+        p.add_argument(
+            "--central", action="store_true", help="from the central PostgreSQL record (issue 13)"
+        )
+        p.add_argument(
+            "--central-db", default=None, help="central database URL (default: HALL_CENTRAL_DB)"
+        )
+        p.add_argument(
+            "--hall", action="append", default=None, help="with --central: this hall (repeatable)"
+        )
         p.set_defaults(func=_run)
 
 
@@ -63,10 +73,18 @@ def _run(args: argparse.Namespace) -> int:
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         name = f"monthly-{first:%Y-%m}"
         title = t("reports.title_monthly", lang, month=f"{first:%Y-%m}")
+    source = None
+    if getattr(args, "central", False):
+        from central.cli import DEFAULT_DB
+        from reports.central_source import central_source
+
+        url = args.central_db or os.environ.get("HALL_CENTRAL_DB", DEFAULT_DB)
+        source = central_source(url, args.hall)
+        name = f"central-{'-'.join(sorted(args.hall)) if args.hall else 'all'}-{name}"
     out = Path(args.out) if args.out else runtime.root / "reports" / name
     db = Path(args.db) if args.db else runtime.database
     try:
-        report = build_report(config, db, first, last, out, title=title, lang=lang)
+        report = build_report(config, db, first, last, out, title=title, lang=lang, source=source)
     except LogUnavailable as exc:
         print(f"hall report: {exc}", file=sys.stderr)
         return 1

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from reports.build import build_report
+from reports.central_source import central_source
+from reports.fold import fold
+from reports.log import connect, events
+from reports.stats import compute
 from tests.central.harness import Centre
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -94,3 +100,29 @@ def test_three_halls_link_cut_and_restored(centre: Centre) -> None:
     assert "hall HC: asked for events" in centre.collector_log(lines=None)  # resynced
     epochs = {r[1] for r in centre.central_rows("HB")}
     assert old_epoch in epochs and len(epochs) == 2
+    check_central_reports(centre, tmp_path := centre.base / "reports")
+    assert (tmp_path / "all" / "report.html").is_file()
+
+
+def check_central_reports(centre: Centre, out: Path) -> None:
+    """``hall report --central``: per hall the same figures as from the hall's own log; all
+    halls together the sums (and the whole report: CSV, charts, HTML)."""
+    day = date.fromisoformat(centre.halls["HA"].log()[-1][2][:10])
+    config = centre.halls["HA"].running.config
+    totals = [0, 0]
+    for code, hall in centre.halls.items():
+        db = connect(hall.db)
+        try:
+            local_events = list(events(db, day, day))
+        finally:
+            db.close()
+        central_events = central_source(centre.db_url, [code])(day, day)
+        assert central_events == local_events
+        local = compute(fold(local_events).values(), day, day, config.tz)
+        assert local.tickets > 0
+        totals[0] += local.tickets
+        totals[1] += local.served
+    every = build_report(
+        config, None, day, day, out / "all", title="all", source=central_source(centre.db_url)
+    )
+    assert [every.stats.tickets, every.stats.served] == totals
