@@ -53,21 +53,6 @@ def test_hall_up_runs_and_stops_cleanly(tmp_path: Path) -> None:
     assert "queue service up" in (var / "log" / "queue-service.log").read_text()
 
 
-def test_banner_shows_the_halls_local_time(tmp_path: Path) -> None:
-    var = tmp_path / "var"
-    up = HallUp(var, "--machine", str(write_machine(tmp_path)), env={"TZ": "UTC"})
-    try:
-        out = up.wait_up()
-    finally:
-        up.stop()
-    match = re.search(r"is up (\d{4}-\d\d-\d\d \d\d:\d\d):\d\d Asia/Shanghai \(UTC\+0800\)", out)
-    assert match, out
-    shown = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M").replace(
-        tzinfo=ZoneInfo("Asia/Shanghai")
-    )
-    assert abs(shown.timestamp() - time.time()) < 600  # the hall's clock, not the machine's UTC
-
-
 def test_kill_9_of_hall_up_leaves_no_child_running(tmp_path: Path) -> None:
     """Issue 6 item 10: children die with their supervisor, even on SIGKILL."""
     var = tmp_path / "var"
@@ -93,7 +78,9 @@ def test_kill_9_of_hall_up_leaves_no_child_running(tmp_path: Path) -> None:
         assert again.stop() == 0, again.output
 
 
-def test_second_hall_up_on_the_same_var_refuses(tmp_path: Path) -> None:
+def test_a_second_hall_up_or_service_on_the_same_var_refuses(tmp_path: Path) -> None:
+    """One hall per var/ (hall up's lock), one writer of the event log (the service's lock):
+    both refuse with a message that says what runs, and the first hall keeps running."""
     var = tmp_path / "var"
     machine = str(write_machine(tmp_path))
     first = HallUp(var, "--machine", machine)
@@ -103,40 +90,40 @@ def test_second_hall_up_on_the_same_var_refuses(tmp_path: Path) -> None:
         code = second.wait_exit(60)
         assert code == 75, second.output
         assert f"another `hall up` (pid {first.proc.pid}) is running on {var}" in second.output
-        assert alive(first.children()), "the first hall must keep running"
-    finally:
-        assert first.stop() == 0, first.output
 
-
-def test_second_queue_service_on_the_same_log_refuses(tmp_path: Path) -> None:
-    """The event log has one writer: a `hall service` beside a running hall refuses, clearly."""
-    var = tmp_path / "var"
-    first = HallUp(var, "--machine", str(write_machine(tmp_path)))
-    try:
-        first.wait_up()
         port = re.search(r"mqtt://127\.0\.0\.1:(\d+)", first.output).group(1)  # type: ignore[union-attr]
-        second = subprocess.run(
+        service = next(c for c in first.children() if "service" in c.cmdline())
+        writer = subprocess.run(
             [sys.executable, "-m", "hall.cli", "service", "--var", str(var), "--port", port],
             cwd=REPO,
             capture_output=True,
             text=True,
             timeout=60,
         )
-        service = next(c for c in first.children() if "service" in c.cmdline())
-        assert second.returncode != 0
-        assert str(var / "hall.db") in second.stderr, second.stderr
-        assert f"already open by a queue service (pid {service.pid})" in second.stderr
-        assert "Traceback" not in second.stderr
+        assert writer.returncode != 0
+        assert str(var / "hall.db") in writer.stderr, writer.stderr
+        assert f"already open by a queue service (pid {service.pid})" in writer.stderr
+        assert "Traceback" not in writer.stderr
+        assert alive(first.children()), "the first hall must keep running"
     finally:
         assert first.stop() == 0, first.output
 
 
 def test_ignore_hours_serves_without_simulated_traffic(tmp_path: Path) -> None:
-    """Issue 6 item 13: a supervised hall outside opening hours, with no demo traffic."""
+    """Issue 6 item 13: a supervised hall outside opening hours, with no demo traffic; the
+    banner shows the hall's local time (config time zone), not the machine's UTC."""
     var = tmp_path / "var"
-    up = HallUp(var, "--ignore-hours", "--machine", str(write_machine(tmp_path)))
+    up = HallUp(var, "--ignore-hours", "--machine", str(write_machine(tmp_path)), env={"TZ": "UTC"})
     try:
         out = up.wait_up()
+        match = re.search(
+            r"is up (\d{4}-\d\d-\d\d \d\d:\d\d):\d\d Asia/Shanghai \(UTC\+0800\)", out
+        )
+        assert match, out
+        shown = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M").replace(
+            tzinfo=ZoneInfo("Asia/Shanghai")
+        )
+        assert abs(shown.timestamp() - time.time()) < 600
         names = " ".join(" ".join(c.cmdline()) for c in up.children())
         assert "--ignore-hours" in names and "demo-traffic" not in names
         assert "opening hours ignored (--ignore-hours)" in out
