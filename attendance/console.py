@@ -92,6 +92,8 @@ class ConsoleView:
     can_sign: bool
     devices: list[dict[str, str]] = field(default_factory=list)
     leaves: list[LeaveRow] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    """Today's duty log entries (absences reported, notes), as lines of text."""
     """Pending leave requests, each marked whether the signed-in person may decide it."""
     """Sign-in readers as last reported: device, status, text, since."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -225,6 +227,33 @@ class DutyConsole:
             note=note,
         )
 
+    def report_absences(self, staff: list[str], note: str = "") -> Feedback:
+        """Report each selected person absent for the current session (into the duty log)."""
+        session = current_session(self.ctx, self.clock()).value
+        result = Feedback(False, t("attendance.console.sign_in_first", self.lang), "signed_out")
+        for person in staff:
+            result = self.report_absence(person, session, note)
+            if not result.ok:
+                return result
+        return result
+
+    def _log_line(self, entry: dict[str, Any], names: dict[str, str]) -> str:
+        at = str(entry.get("at", ""))[11:16]
+        by = names.get(entry.get("by", ""), entry.get("by", ""))
+        if entry.get("kind") == "absence":
+            who = names.get(entry["staff"], entry["staff"])
+            text = t(
+                "attendance.console.absence_line",
+                self.lang,
+                name=who,
+                session=t(f"attendance.session.{entry['session']}", self.lang),
+            )
+            if entry.get("note"):
+                text += f"：{entry['note']}"
+        else:
+            text = str(entry.get("text", ""))
+        return f"{at} {text} ({by})"
+
     def _would_accept(self, state: AttendanceState, ctype: str, **data: Any) -> bool:
         """Whether the rules would take this command from the signed-in person now."""
         if self.user is None:
@@ -324,6 +353,7 @@ class DutyConsole:
             attempts=attempts,
             pending=pending,
             log_signed=signed,
+            log=[self._log_line(e, names) for e in state.log(day).entries],
             can_enter=user is not None and user == officer and working and not signed,
             can_decide=user is not None and user == director,
             can_sign=user is not None
@@ -344,6 +374,9 @@ class DutyConsole:
                     "outage",
                     "signed",
                     "leaves",
+                    "log",
+                    "report_absent",
+                    "add_note",
                 )
             },
         )

@@ -77,7 +77,7 @@ KV = """
     height: self.minimum_height
     TextInput:
         id: staff_id
-        hint_text: app.tr("attendance.console.staff_id")
+        hint_text: app.tr("attendance.console.staff_id", app.lang)
         multiline: False
         font_size: app.font_px * 0.8
         size_hint_y: None
@@ -85,7 +85,7 @@ KV = """
         on_text_validate: root.ids.pin.focus = True
     TextInput:
         id: pin
-        hint_text: app.tr("attendance.console.pin")
+        hint_text: app.tr("attendance.console.pin", app.lang)
         password: True
         multiline: False
         input_filter: "int"
@@ -95,7 +95,7 @@ KV = """
         on_text_validate: app.sign_in()
     BigButton:
         id: sign_in
-        text: app.tr("attendance.console.sign_in")
+        text: app.tr("attendance.console.sign_in", app.lang)
         on_release: app.sign_in()
 <ActionsPanel@BoxLayout>:
     orientation: "vertical"
@@ -116,7 +116,7 @@ KV = """
         BigButton:
             id: sign_out
             size_hint_x: 0.4
-            text: app.tr("attendance.console.sign_out")
+            text: app.tr("attendance.console.sign_out", app.lang)
             on_release: app.sign_out()
     BoxLayout:
         id: reasons
@@ -124,21 +124,35 @@ KV = """
         height: app.min_target_px
         spacing: dp(6)
         opacity: 1 if app.screen["can_enter"] else 0.35
-    BigButton:
-        id: outage
-        text: app.tr("attendance.console.outage")
-        opacity: 1 if app.screen["can_enter"] else 0.35
-        on_release: app.outage()
+    BoxLayout:
+        size_hint_y: None
+        height: app.min_target_px
+        spacing: dp(6)
+        BigButton:
+            id: outage
+            text: app.tr("attendance.console.outage", app.lang)
+            opacity: 1 if app.screen["can_enter"] else 0.35
+            on_release: app.outage()
+        BigButton:
+            id: report_absent
+            size_hint_x: 0.5
+            opacity: 1 if app.screen["can_enter"] else 0.35
+            text: app.tr("attendance.console.report_absent", app.lang)
+            on_release: app.report_absent()
     TextInput:
         id: note
-        hint_text: app.tr("attendance.console.note")
+        hint_text: app.tr("attendance.console.note", app.lang)
         multiline: False
         font_size: app.font_px * 0.7
         size_hint_y: None
         height: app.min_target_px * 0.75
     BigButton:
+        id: add_note
+        text: app.tr("attendance.console.add_note", app.lang)
+        on_release: app.add_note()
+    BigButton:
         id: sign_log
-        text: app.tr("attendance.console.sign_log")
+        text: app.tr("attendance.console.sign_log", app.lang)
         opacity: 1 if app.screen["can_sign"] else 0.35
         on_release: app.sign_log()
 BoxLayout:
@@ -280,6 +294,7 @@ class DutyApp(HallApp):
 
     def on_lang(self, _app: Any, lang: str) -> None:
         self.console.lang = lang
+        self.feedback = ""  # it was said in the other language
 
     def _say(self, feedback: Any) -> None:
         self.feedback, self.feedback_ok = feedback.text, feedback.ok
@@ -327,6 +342,23 @@ class DutyApp(HallApp):
 
     def decide(self, record: str, approve: bool) -> None:
         self._say(self.console.decide(record, approve, self.actions.ids.note.text))
+
+    def report_absent(self) -> None:
+        if not self.selected:
+            return
+        note = self.actions.ids.note.text
+        result = self.console.report_absences(sorted(self.selected), note)
+        if result.ok:
+            self.selected.clear()
+        self._say(result)
+
+    def add_note(self) -> None:
+        note = self.actions.ids.note
+        if note.text.strip():
+            result = self.console.note(note.text)
+            if result.ok:
+                note.text = ""
+            self._say(result)
 
     def decide_leave(self, leave: str, approve: bool) -> None:
         self._say(self.console.decide_leave(leave, approve, self.actions.ids.note.text))
@@ -423,6 +455,10 @@ class DutyApp(HallApp):
                     )
                     row.add_widget(button)
                 side.add_widget(row)
+        if view.log:
+            side.add_widget(Factory.SmallLabel(text=view.labels["log"], bold=True))
+        for line in view.log:
+            side.add_widget(Factory.SmallLabel(text=line))
         side.add_widget(Factory.SmallLabel(text=view.labels["failed"], bold=True))
         for a in view.attempts:
             side.add_widget(Factory.SmallLabel(text=f"{a['at']} {a['device']} {a['text']}"))
@@ -438,6 +474,7 @@ class DutyApp(HallApp):
             "statuses": {r.staff: r.status for r in view.rows} if view else {},
             "pending": [p.id for p in view.pending] if view else [],
             "leaves": {lv.id: lv.can_decide for lv in view.leaves} if view else {},
+            "log": list(view.log) if view else [],
             "selected": sorted(self.selected),
             "feedback": self.feedback,
             "feedback_ok": self.feedback_ok,

@@ -147,3 +147,15 @@ def test_every_label_is_translated(ctx: Context, tmp_path: Path) -> None:
     view = _console(ctx, tmp_path, Clock(at(WED, 9))).view()
     assert {"leaves", "pending", "failed", "sign_log"} <= set(view.labels)
     assert all(not text.startswith("attendance.") for text in view.labels.values())
+
+
+def test_absences_and_notes_go_into_the_duty_log(ctx: Context, tmp_path: Path) -> None:
+    console = _console(ctx, tmp_path, Clock(at(WED, 9, 15)))
+    assert console.report_absences(["S030"]).code == "signed_out"
+    console.sign_in(OFFICER, "1234")
+    assert console.report_absences(["S030", "S031"], "no word from them").ok
+    assert console.note("Reader cleaned at 09:10").ok
+    log = console.view().log
+    name = ctx.staff["S030"].name
+    assert log[0] == f"09:15 {name} 上午缺勤：no word from them ({ctx.staff[OFFICER].name})"
+    assert log[2].startswith("09:15 Reader cleaned at 09:10")

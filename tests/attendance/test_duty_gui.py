@@ -81,6 +81,10 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     app.tap("key:reason:unclear_fingerprint")
     state = app.wait_for(lambda s: len(s["pending"]) == 1, what="one pending record")
     assert state["feedback_ok"] and state["statuses"]["S021"] == "pending"
+    app.tap("key:row:S013")
+    app.tap("report_absent")
+    state = app.wait_for(lambda s: len(s["log"]) == 1, what="absence in the duty log")
+    assert ctx.staff["S013"].name in state["log"][0] and not state["selected"]
     app.tap("outage")
     state = app.wait_for(lambda s: len(s["selected"]) == 49, what="everyone absent selected")
     assert "S021" not in state["selected"] and "S020" not in state["selected"]
@@ -109,5 +113,7 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     for lang in LANGUAGES:
         app.tap(f"lang_{lang.replace('-', '_')}")
         app.wait_for(lambda s, lang=lang: s["lang"] == lang, what=lang)
+        assert app.find("outage")["text"] == t("attendance.console.outage", lang)
+        assert app.find("sign_log")["text"] == t("attendance.console.sign_log", lang)
         shot = app.screenshot(target / f"duty-{lang}.png")
         assert shot.stat().st_size > 10_000
