@@ -15,6 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--calls", type=int, default=500, help="call_next samples")
     bench.add_argument("--seconds", type=float, default=5.0, help="throughput run length")
     bench.add_argument("--tickets", type=int, default=5000, help="tickets in the day for RSS")
+    bench.add_argument(
+        "--display-samples",
+        type=int,
+        default=None,
+        help="window-terminal presses timed to the display and voice (default: calls / 2; 0 skips)",
+    )
     bench.set_defaults(func=_bench)
 
 
@@ -26,5 +32,14 @@ def _bench(args: argparse.Namespace) -> int:
             print(f"... {message}", file=sys.stderr, flush=True)
 
     figures = run(args.config, args.samples, args.calls, args.seconds, args.tickets, progress)
-    print(json.dumps(figures) if args.json else report(figures))
+    display_samples = args.calls // 2 if args.display_samples is None else args.display_samples
+    lines = []
+    if display_samples > 0:
+        from bench.display_bench import display_figures, report_lines
+
+        progress("window terminal -> lobby display and voice, 36-window burst")
+        shown = display_figures(display_samples, args.config)
+        figures.update(shown)
+        lines = report_lines(shown)
+    print(json.dumps(figures) if args.json else "\n".join([report(figures), *lines]))
     return 0

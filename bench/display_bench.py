@@ -253,6 +253,28 @@ def burst36_shown(samples: int = 200, config_dir: str | Path = "config") -> int:
     return int(display_figures(samples, config_dir)["burst36_shown"])
 
 
+TARGETS = {"display_update_p99_ms": 50.0, "voice_start_p99_ms": 1000.0}
+
+
+def report_lines(figures: dict[str, Any]) -> list[str]:
+    """Human-readable lines for ``hall bench``."""
+    f = figures
+    lines = [
+        f"  terminal press -> display view   p50 {f['display_update_p50_ms']:7.3f} ms   "
+        f"p99 {f['display_update_p99_ms']:7.3f} ms   "
+        f"(bare publish p99 {f['display_update_bare_p99_ms']:.3f} ms, same run)",
+        f"  terminal press -> voice starts   p50 {f['voice_start_p50_ms']:7.3f} ms   "
+        f"p99 {f['voice_start_p99_ms']:7.3f} ms",
+        f"  36 windows at once               {f['burst36_shown']} of 36 shown, "
+        f"{f['burst36_announced']} announced",
+    ]
+    for key, limit in TARGETS.items():
+        lines.append(f"  {'ok  ' if f[key] <= limit else 'MISS'} {key} {f[key]} <= {limit}")
+    ok = f["burst36_shown"] == 36
+    lines.append(f"  {'ok  ' if ok else 'MISS'} burst36_shown {f['burst36_shown']} >= 36")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     samples = int(args[0]) if args else 200

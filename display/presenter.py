@@ -132,6 +132,7 @@ class DisplayPresenter:
         self._shown: deque[CallView] = deque(maxlen=self.settings.recent_rows)
         self._highlight: CallView | None = None
         self._highlight_since = 0.0
+        self._to_announce: list[CallView] = []
         self.call_log: list[CallView] = []
         """Every call seen live (not from the first snapshot), in order; for tests and bench."""
         self.connected = False
@@ -174,7 +175,11 @@ class DisplayPresenter:
             else:
                 return
             self._advance(now)
-        self._changed()
+            to_announce, self._to_announce = self._to_announce, []
+        self._changed()  # the screen first: composing a sound must not delay it
+        if self.announce is not None:
+            for call in to_announce:
+                self.announce(call)
 
     def tick(self, now: float | None = None) -> bool:
         """Advance the highlight queue; True when the highlighted call changed."""
@@ -359,8 +364,7 @@ class DisplayPresenter:
     def _queue_call(self, call: CallView) -> None:
         self._pending.append(call)
         self.call_log.append(call)
-        if self.announce is not None:
-            self.announce(call)
+        self._to_announce.append(call)
 
     def _advance(self, now: float) -> bool:
         if not self._pending:
