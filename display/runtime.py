@@ -13,7 +13,7 @@ from display.settings import DisplaySettings, VoiceConfig
 from display.voice.announcer import Announcement, Announcer, Composer
 from display.voice.phrases import all_pieces
 from display.voice.player import Player, make_player
-from display.voice.tts import EspeakRenderer, PieceCache
+from display.voice.tts import EspeakRenderer, PieceCache, TtsError
 from hall.conf import HallConfig
 from hall.mqtt import Endpoint
 from hall.protocol import Topics
@@ -55,9 +55,12 @@ class DisplayRuntime:
         self.settings = settings
         self.announcer: Announcer | None = None
         if settings.voice.enabled:
-            self.announcer = build_announcer(
-                settings.voice, config, cache_dir, player, on_voice_start
-            )
+            try:
+                self.announcer = build_announcer(
+                    settings.voice, config, cache_dir, player, on_voice_start
+                )
+            except TtsError as exc:  # the screen must run even when the sound cannot
+                log.error("voice announcements off: %s", exc)
         self.presenter = DisplayPresenter(config, settings.display, self._announce, clock)
         self.feed = DisplayFeed(
             endpoint, Topics(config.topic_root), self.presenter.service_client, self._deliver

@@ -168,3 +168,20 @@ def test_display_settings_file(tmp_path: Path) -> None:
     (tmp_path / "display.toml").write_text("[voice]\nrepeat = 0\n")
     with pytest.raises(ValueError):
         load_display_settings(tmp_path)
+
+
+def test_display_runs_without_a_speech_engine(mini_config, tmp_path: Path, monkeypatch) -> None:
+    """No espeak-ng on the machine: the display still runs, silently, and says why in the log."""
+    from display.runtime import DisplayRuntime
+    from display.settings import DisplaySettings
+    from hall.mqtt import Endpoint
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: espeak-ng cannot be found
+    runtime = DisplayRuntime(
+        mini_config,
+        Endpoint("127.0.0.1", 1, "display-lobby", "x"),
+        DisplaySettings(),
+        tmp_path / "voice",
+    )
+    assert runtime.announcer is None
+    assert runtime.presenter.announce is not None  # calls still flow; they are not voiced
