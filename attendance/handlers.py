@@ -21,7 +21,7 @@ Who may do what:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 from attendance.rules import (
@@ -535,8 +535,3 @@ class Handlers:
             "absences_reported": [e["staff"] for e in log.entries if e.get("kind") == "absence"],
             "notes": sum(1 for e in log.entries if e.get("kind") == "note"),
         }
-
-
-def now_command(ctype: str, by: str, at: datetime, **data: Any) -> Command:
-    """A command with its data given as keyword arguments (tests, consoles)."""
-    return Command(ctype, by, at, data)
