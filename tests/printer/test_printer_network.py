@@ -20,6 +20,7 @@ from devices.printer.errors import (
 from devices.printer.samples import sample_ticket
 from devices.printer.service import TicketPrinter
 from devices.printer.simulator import PrinterSimulator
+from hall.net import free_port
 
 from .test_printer_golden import golden
 
@@ -88,9 +89,7 @@ def test_power_cycled_printer_is_reconnected(
 
 
 def test_refused_connection_is_offline() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     with (
         TicketPrinter.from_url(f"tcp:127.0.0.1:{port}?timeout=0.5") as closed,
         pytest.raises(PrinterOffline),
