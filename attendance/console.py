@@ -254,6 +254,75 @@ class DutyConsole:
             text = str(entry.get("text", ""))
         return f"{at} {text} ({by})"
 
+    def trail(self, staff: str, session: str | None = None) -> list[str]:
+        """The full trail of every manual record about ``staff`` today (this session):
+        who entered what and why, each correction, each decision."""
+        now = self.ctx.local(self.clock())
+        session = session or current_session(self.ctx, now).value
+        state = self.recorder.refresh()
+        names = {s.id: s.name for s in self.ctx.staff.values()}
+        heads = {
+            state.chain(r.id)[0].id
+            for r in state.manual.values()
+            if r.staff == staff and r.day == now.date() and r.session.value == session
+        }
+        lines: list[str] = []
+        for first in sorted(heads):
+            for r in state.chain(first):
+                lines.append(self._trail_line(r, names))
+        return lines
+
+    def _trail_line(self, r: Any, names: dict[str, str]) -> str:
+        lang = self.lang
+        common = {
+            "id": r.id,
+            "at": r.entered_at.strftime("%H:%M"),
+            "by": names.get(r.entered_by, r.entered_by),
+            "corrects": r.corrects or "",
+            "name": names.get(r.staff, r.staff),
+            "session": t(f"attendance.session.{r.session.value}", lang),
+            "time": r.time.strftime("%H:%M") if r.time else "",
+            "reason": t(f"attendance.reason.{r.reason}", lang)
+            + (f"（{r.note}）" if r.note else ""),
+            "note": r.note,
+        }
+        kind = "trail_void" if r.void else "trail_corrected" if r.corrects else "trail_entered"
+        line = t(f"attendance.console.{kind}", lang, **common)
+        if r.status == PENDING:
+            return f"{line} · {t('attendance.status.pending', lang)}"
+        decided = t(f"attendance.console.{r.status}", lang)
+        by = names.get(r.decided_by or "", r.decided_by or "")
+        at = r.decided_at.strftime("%H:%M") if r.decided_at else ""
+        note = f"（{r.decision_note}）" if r.decision_note else ""
+        return f"{line} · {decided} {by} {at}{note}"
+
+    def voidable(self, staff: str, session: str | None = None) -> str | None:
+        """The latest record about ``staff`` this session that the signed-in person may void."""
+        now = self.ctx.local(self.clock())
+        session = session or current_session(self.ctx, now).value
+        state = self.recorder.refresh()
+        heads = sorted(
+            (
+                r
+                for r in state.manual.values()
+                if r.staff == staff
+                and r.day == now.date()
+                and r.session.value == session
+                and r.corrected_by is None
+                and not r.void
+                and r.status != "rejected"
+            ),
+            key=lambda r: r.id,
+        )
+        for head in reversed(heads):
+            if self._would_accept(state, "manual.correct", corrects=head.id, void=True, note="?"):
+                return head.id
+        return None
+
+    def void(self, record: str, note: str) -> Feedback:
+        """A correction that cancels ``record`` (e.g. entered for the wrong person)."""
+        return self.correct(record, void=True, note=note)
+
     def _would_accept(self, state: AttendanceState, ctype: str, **data: Any) -> bool:
         """Whether the rules would take this command from the signed-in person now."""
         if self.user is None:

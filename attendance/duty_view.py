@@ -360,6 +360,12 @@ class DutyApp(HallApp):
                 note.text = ""
             self._say(result)
 
+    def void(self, record: str) -> None:
+        result = self.console.void(record, self.actions.ids.note.text)
+        if result.ok:
+            self.selected.clear()
+        self._say(result)
+
     def decide_leave(self, leave: str, approve: bool) -> None:
         self._say(self.console.decide_leave(leave, approve, self.actions.ids.note.text))
 
@@ -428,6 +434,25 @@ class DutyApp(HallApp):
 
         side = self.root_widget.ids.side
         side.clear_widgets()
+        if len(self.selected) == 1:
+            (person,) = self.selected
+            lines = self.console.trail(person, view.session)
+            if lines:
+                side.add_widget(
+                    Factory.SmallLabel(text=self.tr("attendance.console.trail"), bold=True)
+                )
+            for line in lines:
+                side.add_widget(Factory.SmallLabel(text=line))
+            record = self.console.voidable(person, view.session)
+            if record is not None:
+                button = BigButton(
+                    text=self.tr("attendance.console.void"),
+                    size_hint_y=None,
+                    height=self.min_target_px * 0.8,
+                )
+                button.ui_key = f"void:{record}"
+                button.bind(on_release=lambda _b, r=record: self.void(r))
+                side.add_widget(button)
         side.add_widget(Factory.SmallLabel(text=view.labels["pending"], bold=True))
         for p in view.pending:
             line = f"{p.id} {p.name} {p.session} {p.time} {p.reason} ({p.entered_by})"
@@ -475,6 +500,9 @@ class DutyApp(HallApp):
             "pending": [p.id for p in view.pending] if view else [],
             "leaves": {lv.id: lv.can_decide for lv in view.leaves} if view else {},
             "log": list(view.log) if view else [],
+            "trail": self.console.trail(next(iter(self.selected)), view.session)
+            if view and len(self.selected) == 1
+            else [],
             "selected": sorted(self.selected),
             "feedback": self.feedback,
             "feedback_ok": self.feedback_ok,

@@ -159,3 +159,29 @@ def test_absences_and_notes_go_into_the_duty_log(ctx: Context, tmp_path: Path) -
     name = ctx.staff["S030"].name
     assert log[0] == f"09:15 {name} 上午缺勤：no word from them ({ctx.staff[OFFICER].name})"
     assert log[2].startswith("09:15 Reader cleaned at 09:10")
+
+
+def test_the_full_trail_of_a_voided_record(ctx: Context, tmp_path: Path) -> None:
+    clock = Clock(at(WED, 9))
+    console = _console(ctx, tmp_path, clock)
+    console.sign_in(OFFICER, "1234")
+    console.enter("S021", "morning", "power_cut", time="08:10")
+    console.sign_out()
+    console.sign_in(DIRECTOR, "1234")
+    (record,) = [p.id for p in console.view().pending]
+    console.decide(record, approve=True)
+    assert console.voidable("S021") is None  # the director does not enter corrections
+    console.sign_out()
+    console.sign_in(OFFICER, "1234")
+    clock.now = at(WED, 9, 30)
+    assert console.voidable("S021") == record
+    assert console.void(record, "").code == "note_required"
+    assert console.void(record, "entered for the wrong person").ok
+    lines = console.trail("S021")
+    officer, director = ctx.staff[OFFICER].name, ctx.staff[DIRECTOR].name
+    name = ctx.staff["S021"].name
+    assert lines == [
+        f"{record} 09:00 {officer}登記：{name} 上午 08:10 停電 · 已核准 {director} 09:00",
+        f"M00002 09:30 {officer}作廢 {record}：entered for the wrong person · 待審核",
+    ]
+    assert console.voidable("S021") is None  # the void itself is not voided again here

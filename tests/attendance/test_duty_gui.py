@@ -12,7 +12,7 @@ from attendance.state import Command
 from hall.i18n import LANGUAGES, t
 from tests.attendance.conftest import CONFIG, DIRECTOR, OFFICER, WED, at
 from tests.attendance.test_station_gui import shots_dir
-from ui.driver import python_module
+from ui.driver import DriverError, python_module
 
 
 def _record(ctx: Context, path: Path) -> None:
@@ -92,7 +92,8 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     state = app.wait_for(lambda s: len(s["pending"]) == 50, what="the outage batch")
     assert state["counts"] == {"present": 2, "late": 1, "pending": 50}
     # The director decides; the officer could not.
-    assert not app.ids() or "key:approve" not in " ".join(app.ids())
+    with pytest.raises(DriverError):  # the officer gets no approve buttons
+        app.find(f"key:approve:{state['pending'][0]}")
     app.tap("sign_out")
     app.tap("staff_id")
     app.type(DIRECTOR)
@@ -103,6 +104,12 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     app.tap(f"key:approve:{first}")
     state = app.wait_for(lambda s: first not in s["pending"], what="approved")
     assert state["statuses"]["S021"] == "present"
+    app.tap("key:row:S021")
+    state = app.wait_for(lambda s: len(s["trail"]) == 1, what="the record's trail")
+    assert state["trail"][0].startswith(f"{first} ") and "指紋不明顯" in state["trail"][0]
+    with pytest.raises(DriverError):  # corrections are the duty officer's
+        app.find(f"key:void:{first}")
+    app.tap("key:row:S021")
     second = state["pending"][0]
     app.tap(f"key:reject:{second}")  # no note: refused
     state = app.wait_for(lambda s: not s["feedback_ok"], what="note required")
