@@ -7,6 +7,7 @@ of ``hall central bridge`` appended to its mosquitto.conf: what a deployment doe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -44,6 +45,12 @@ def hall_config_copy(source: Path, target: Path, code: str) -> HallConfig:
     with (target / "clients.toml").open("a", encoding="utf-8") as f:
         f.write(f'\n[[client]]\nid = "{RESPONDER_ID}"\nrole = "central"\n')
     return load_config(target)
+
+
+def with_code(config: HallConfig, code: str) -> HallConfig:
+    """The same hall under another code (no files: for simulated halls)."""
+    hall = config.hall_file.hall.model_copy(update={"code": code})
+    return dataclasses.replace(config, hall_file=config.hall_file.model_copy(update={"hall": hall}))
 
 
 def bridged_broker(

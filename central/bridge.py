@@ -154,7 +154,7 @@ use_username_as_clientid true
 persistence true
 persistence_location {data}/
 autosave_interval 60
-max_inflight_messages 1000
+max_inflight_messages 5000
 max_queued_messages {queue}
 max_packet_size 1048576
 log_dest stderr

@@ -35,7 +35,7 @@ from central.db import CentralDB, Row, migrate
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
-RECEIVE_MAXIMUM = 2000
+RECEIVE_MAXIMUM = 5000
 """Unacknowledged messages the broker may hand us: the largest batch."""
 
 
@@ -89,7 +89,7 @@ class Collector:
         password: str,
         *,
         client_id: str = COLLECTOR_ID,
-        batch_max: int = 1000,
+        batch_max: int = 5000,
         tail_after_s: float = 3.0,
         request_timeout_s: float = 5.0,
         tls_ca: str | None = None,
@@ -114,6 +114,7 @@ class Collector:
         self.client.username_pw_set(client_id, password)
         self.client.manual_ack_set(True)
         self.client.max_inflight_messages_set(100)
+        self.client.reconnect_delay_set(0.5, 4)
         if tls_ca:
             self.client.tls_set(ca_certs=tls_ca)
         self.client.on_connect = self._on_connect

@@ -66,12 +66,6 @@ class Row:
         )
 
 
-INSERT = (
-    "INSERT INTO events (hall, seq, epoch, at, day, type, data) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (hall, seq) DO NOTHING"
-)
-
-
 class CentralDB:
     """One connection of the collector (or a report) to the central database."""
 
@@ -111,22 +105,38 @@ class CentralDB:
                     "halls.last_epoch), updated_at = now()",
                     [(h, f, ep) for h, (f, ep) in sorted(frontiers.items())],
                 )
-            if rows:
-                self.conn.cursor().executemany(
-                    INSERT,
-                    [
-                        (
-                            r.hall,
-                            r.seq,
-                            r.epoch,
-                            r.at,
-                            r.day,
-                            r.type,
-                            json.dumps(r.data, ensure_ascii=False),
-                        )
-                        for r in rows
-                    ],
-                )
+            if rows:  # COPY into a scratch table, then one INSERT .. ON CONFLICT DO NOTHING
+                self._scratch()
+                with self.conn.cursor() as cur:
+                    with cur.copy(COPY) as copy:
+                        for r in rows:
+                            copy.write_row(
+                                (
+                                    r.hall,
+                                    r.seq,
+                                    r.epoch,
+                                    r.at,
+                                    r.day,
+                                    r.type,
+                                    json.dumps(r.data, ensure_ascii=False),
+                                )
+                            )
+                    cur.execute(FROM_SCRATCH)
+
+    def _scratch(self) -> None:
+        """The session's scratch table (made in the transaction: gone again if it fails)."""
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS incoming (hall TEXT, seq BIGINT, epoch TEXT, "
+            "at TEXT, day DATE, type TEXT, data JSONB) ON COMMIT DELETE ROWS"
+        )
+
+
+COPY = "COPY incoming (hall, seq, epoch, at, day, type, data) FROM STDIN"
+FROM_SCRATCH = (
+    "INSERT INTO events (hall, seq, epoch, at, day, type, data) "
+    "SELECT DISTINCT ON (hall, seq) hall, seq, epoch, at, day, type, data FROM incoming "
+    "ORDER BY hall, seq ON CONFLICT (hall, seq) DO NOTHING"
+)
 
 
 def hall_events(
