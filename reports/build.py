@@ -18,6 +18,7 @@ from typing import Any
 from hall.conf import HallConfig
 from hall.i18n import t
 from reports import charts
+from reports.domains import cases_from_events, complaints_from_events, ratings_from_events
 from reports.fold import fold
 from reports.log import Event, connect, events
 from reports.records import (
@@ -30,6 +31,13 @@ from reports.records import (
     summarise_ratings,
 )
 from reports.stats import Dist, Group, Stats, compute
+
+
+class _FromLog:
+    """Default of :func:`build_report`'s domain rows: read them from the period's events."""
+
+
+FROM_LOG = _FromLog()
 
 
 @dataclass
@@ -83,16 +91,17 @@ def build_report(
     *,
     title: str,
     lang: str | None = None,
-    cases: Sequence[CaseRow] | None = None,
-    ratings: Sequence[RatingRow] | None = None,
-    complaints: Sequence[ComplaintRow] | None = None,
+    cases: Sequence[CaseRow] | _FromLog | None = FROM_LOG,
+    ratings: Sequence[RatingRow] | _FromLog | None = FROM_LOG,
+    complaints: Sequence[ComplaintRow] | _FromLog | None = FROM_LOG,
     now: datetime | None = None,
     source: Callable[[date, date], Iterable[Event]] | None = None,
 ) -> Report:
     """The report of business days ``first``..``last``.
 
-    ``cases``, ``ratings`` and ``complaints`` come from their own domains; ``None`` means the
-    hall keeps no such records yet and the report says so. ``source`` reads the events from
+    ``cases``, ``ratings`` and ``complaints`` are read from the same events (the register's,
+    the rating pads' and the complaints desk's) unless given; ``None`` means the hall keeps no
+    such records and the report says "no records yet". ``source`` reads the events from
     elsewhere than the SQLite log ``db_path`` (the central record of many halls).
     """
     lang = lang or config.hall_file.hall.default_language
@@ -106,6 +115,12 @@ def build_report(
             evs = list(events(db, first, last))
         finally:
             db.close()
+    if isinstance(cases, _FromLog):
+        cases = cases_from_events(evs, config.calendar, first, last)
+    if isinstance(ratings, _FromLog):
+        ratings = ratings_from_events(evs)
+    if isinstance(complaints, _FromLog):
+        complaints = complaints_from_events(evs)
     stats = compute(fold(evs).values(), first, last, config.tz)
     report = Report(out, out / "report.html", stats, len(evs))
     names = _Names(config, lang)

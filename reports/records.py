@@ -1,10 +1,9 @@
 """The report's inputs from domains beyond the queue: the case register, ratings, complaints.
 
-Each is a plain row type and a summary. A report given ``None`` for a domain shows
-"no records yet" (the domain does not exist in this hall's log yet); given rows, it shows the
-figures. When the case register lands, its reader turns register events into
-:class:`CaseRow` (``on_time`` from :func:`cases.rules.on_time`) and passes them to
-:func:`reports.build.build_report`; likewise for the rating pads and the complaints desk.
+Each is a plain row type and a summary. :func:`reports.build.build_report` reads the rows
+from the period's events (:mod:`reports.domains`) unless a caller passes them; given ``None``
+for a domain it shows "no records yet". Case rows carry ``on_time`` from
+:func:`cases.rules.on_time`.
 """
 
 from __future__ import annotations

@@ -162,7 +162,21 @@ def test_daily_report(month: Month, mini_config: HallConfig, log: Path, tmp_path
     assert sum(int(r["issued"]) for r in by_hour) == len(today)
     assert set(report.charts) == {"hourly", "fate", "wait_window", "service_item", "outcomes"}
     page = report.html.read_text(encoding="utf-8")
-    assert page.count("No records yet.") == 3  # cases, ratings, complaints
+    # The log holds no case, rating or complaint: zeros, and the hall's 零投訴.
+    assert "No records yet." not in page and "Zero complaints" in page
+    bare = build_report(
+        mini_config,
+        log,
+        DAY,
+        DAY,
+        tmp_path / "b",
+        title="d",
+        lang="en",
+        cases=None,
+        ratings=None,
+        complaints=None,
+    )
+    assert bare.html.read_text(encoding="utf-8").count("No records yet.") == 3
     assert "Household registration" in page
 
 
@@ -185,7 +199,7 @@ def test_charts_are_real_pictures(monthly: Report) -> None:
     page = monthly.html.read_text(encoding="utf-8")
     for path in monthly.charts.values():
         assert f'src="charts/{path.name}"' in page
-    assert "尚無紀錄" in page and "限時辦結" in page
+    assert "尚無紀錄" not in page and "零投訴" in page and "限時辦結" in page
 
 
 def test_records_of_other_domains_when_they_exist(
@@ -301,3 +315,89 @@ def test_busy_hours_average_over_the_weekdays_worked(
     got = {(r["weekday"], r["hour"]): r["avg_issued"] for r in rows(monthly.csv["busy_hours"])}
     assert close(got[("5", "9")], at_nine / 4)
     assert ("6", "9") not in got  # no Saturday was worked in November 2026
+
+
+def test_cases_ratings_and_complaints_from_the_log(mini_config: HallConfig, tmp_path: Path) -> None:
+    """The register's, the rating pads' and the complaints desk's events, as the writer
+    stores them, give the 限時辦結率, the scores and the complaints of the month."""
+    from broker.engine import EmittedEvent
+    from cases import rules as r
+    from cases.codec import to_json
+    from hall.conf.model import CaseKind
+
+    tz = mini_config.tz
+    cal = mini_config.calendar
+
+    def at(day: str, hh: int = 10) -> datetime:
+        return datetime.combine(date.fromisoformat(day), datetime.min.time(), tz).replace(hour=hh)
+
+    def new(number: str, day: str, days: int, kind: CaseKind = CaseKind.PROMISED) -> r.Case:
+        return r.register(
+            number=number,
+            kind=kind,
+            item="XK-GA-001",
+            unit="U01",
+            window="W01",
+            limit=r.Limit(days),
+            by="s1",
+            at=at(day),
+        )
+
+    stream: list[tuple[str, str, dict]] = []
+
+    def record(etype: str, case: r.Case, day: str) -> None:
+        stream.append((etype, day, {"number": case.number, "action": "x", "case": to_json(case)}))
+
+    on_time = new("GY1", "2026-11-02", 5)  # due 11-09
+    record("case.registered", on_time, "2026-11-02")
+    record(
+        "case.changed",
+        r.transition(on_time, r.Status.DONE, by="s1", at=at("2026-11-05")),
+        "2026-11-05",
+    )
+    late = new("GY2", "2026-11-02", 5)
+    record("case.registered", late, "2026-11-02")
+    record(
+        "case.changed",
+        r.transition(late, r.Status.DONE, by="s1", at=at("2026-11-12")),
+        "2026-11-12",
+    )
+    open_in_time = new("GY3", "2026-11-25", 10, CaseKind.JOINT)
+    record("case.registered", open_in_time, "2026-11-25")
+    open_late = new("GY4", "2026-11-20", 2)  # due 11-24, still open on the 30th
+    record("case.registered", open_late, "2026-11-20")
+    stream.sort(key=lambda x: x[1])
+    stream.insert(
+        0,
+        (
+            "case.registered",
+            "2026-10-30",
+            {"number": "GY0", "action": "x", "case": to_json(new("GY0", "2026-10-30", 5))},
+        ),
+    )
+    stream += [
+        ("rating.given", "2026-11-10", {"ticket": "t1", "window": "W01", "level": 5}),
+        ("rating.given", "2026-11-11", {"ticket": "t2", "window": "W01", "level": 4}),
+        ("rating.given", "2026-11-12", {"ticket": "t3", "window": "W02", "level": 1}),
+        ("complaint.opened", "2026-11-13", {"id": "C20261113-001", "window": "W02"}),
+    ]
+    emitted = [
+        EmittedEvent(n, etype, f"{day}T10:00:00.000+08:00", day, data)
+        for n, (etype, day, data) in enumerate(stream, start=1)
+    ]
+    path = tmp_path / "hall.db"
+    write_log(path, emitted, mini_config.code)
+    report = build_report(mini_config, path, FIRST, LAST, tmp_path / "m", title="m", lang="zh-Hant")
+    figures = {x["metric"]: x["value"] for x in rows(report.csv["cases"])}
+    assert figures["cases"] == "4"  # GY0 was received in October
+    assert (figures["on_time"], figures["overdue"], figures["open_in_time"]) == ("1", "2", "1")
+    assert figures["on_time_rate"] == "0.3333"
+    assert figures["kind_joint"] == "1"
+    assert {x["window"]: x["mean_score"] for x in rows(report.csv["ratings"])} == {
+        "W01": "4.50",
+        "W02": "1.00",
+    }
+    assert {x["metric"]: x["value"] for x in rows(report.csv["complaints"])}["complaints"] == "1"
+    page = report.html.read_text(encoding="utf-8")
+    assert "33.3%" in page and "零投訴" not in page and "尚無紀錄" not in page
+    assert cal.is_working_day(date(2026, 11, 30))
