@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import threading
 import time
@@ -84,6 +85,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class LazyConnection:
+    """Stands in for the kiosk's connection until it is made: nothing reachable yet."""
+
+    def service_up(self) -> bool:
+        return False
+
+    def connected(self) -> bool:
+        return False
+
+    def printer_state(self) -> str:
+        return "unknown"
+
+    def issue(self, request: Any) -> Any:
+        from hall.i18n import t
+        from kiosk.request import DeskResult
+
+        message = t("errors.service_unreachable", request.lang)
+        return DeskResult(False, error="service_unreachable", message=message, request=request)
+
+    def ticket_status(self, ticket: str) -> dict[str, Any]:
+        return {"ok": False, "error": "service_unreachable"}
+
+    def reprint(self, status: dict[str, Any], lang: str) -> Any:
+        from kiosk.request import DeskResult
+
+        return DeskResult(True, status["ticket"], printed=False, error="service_unreachable")
+
+    def stop(self) -> None:
+        pass
+
+
 def trim_heap() -> None:
     """Give freed heap pages back to the system (glibc keeps them after label and print
     buffers come and go); a no-op where there is no glibc."""
@@ -107,8 +139,6 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
 
     import ui.widgets  # noqa: F401  (BigButton, WrapLabel, LanguageBar)
     from hall.idhash import KEY_FILE, ensure_key
-    from hall.runtime import RuntimeDir
-    from kiosk.connection import KioskConnection
     from kiosk.presenter import Presenter, View
     from ui.app import HallApp
     from ui.bridge import call_on_main, run_in_background
@@ -146,17 +176,10 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
 
             # one long-lived worker for service and printer work (ordered, one malloc arena)
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-work")
-            var = RuntimeDir.default(args.var)
-            self.connection = KioskConnection(
-                config,
-                settings,
-                var,
-                args.kiosk_id,
-                args.broker_host,
-                args.broker_port,
-                args.printer,
-                args.scanner,
-            )
+            # the MQTT client and the contract models load with the connection, after the
+            # first frame (see _connect); until then the Home screen is up and says so
+            self.connection = LazyConnection()
+            var_root = Path(args.var or os.environ.get("HALL_VAR", "var")).resolve()
             dpi = settings.defaults.screen.dpi
             self.size_for_screen(dpi, settings.defaults.min_target_mm, settings.defaults.font_mm)
             self.presenter = Presenter(
@@ -166,7 +189,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 lambda work, done: run_in_background(
                     work, done, self._work_failed, executor=self._worker
                 ),
-                ensure_key(var.root / KEY_FILE),
+                ensure_key(var_root / KEY_FILE),
                 on_change=self.show,
             )
             if args.lang:
@@ -188,6 +211,20 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             return self.root_widget
 
         def _connect(self) -> None:
+            from hall.runtime import RuntimeDir
+            from kiosk.connection import KioskConnection
+
+            self.connection = KioskConnection(
+                config,
+                settings,
+                RuntimeDir.default(args.var),
+                args.kiosk_id,
+                args.broker_host,
+                args.broker_port,
+                args.printer,
+                args.scanner,
+            )
+            self.presenter.backend = self.connection
             self.connection.start(
                 on_queues=lambda body: call_on_main(self.presenter.set_queues, body),
                 on_scan=lambda code: call_on_main(self.presenter.scanned, code),

@@ -34,7 +34,7 @@ from hall.conf.model import ItemClass, ServiceItem
 from hall.i18n import LANGUAGES, t
 from hall.idhash import id_hash
 from kiosk.catalog import Catalog, paginate
-from kiosk.desk import DeskResult, TicketRequest
+from kiosk.request import DeskResult, TicketRequest
 
 log = logging.getLogger(__name__)
 
