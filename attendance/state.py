@@ -150,8 +150,8 @@ class AttendanceState:
     manual: dict[str, ManualRecord] = field(default_factory=dict)
     leaves: dict[str, Leave] = field(default_factory=dict)
     logs: dict[date, DutyLog] = field(default_factory=dict)
-    counted: set[tuple[str, date, SessionCode]] = field(default_factory=set)
-    """(staff, day, session) already signed in by a counted punch."""
+    counted: dict[tuple[str, date, SessionCode], bool] = field(default_factory=dict)
+    """(staff, day, session) signed in by a counted punch -> whether that punch was late."""
     devices: dict[str, dict[str, str]] = field(default_factory=dict)
     """Sign-in readers: device id -> {status, detail, at} as last reported."""
     serial: dict[str, int] = field(default_factory=dict)
@@ -227,7 +227,7 @@ def apply(state: AttendanceState, event: Event) -> None:
         )
         state.punches.append(punch)
         if punch.counted and punch.session is not None:
-            state.counted.add((punch.staff, punch.day, punch.session))
+            state.counted[(punch.staff, punch.day, punch.session)] = punch.late
         _bump(state, punch.id)
     elif kind == "attempt.failed":
         state.attempts.append(

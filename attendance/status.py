@@ -81,12 +81,8 @@ def session_status(
     kind = leave_on(state, staff, day, session)
     if kind is not None:
         return SessionStatus(LEAVE, leave_kind=kind)
-    if (staff, day, session) in state.counted:
-        late = any(
-            p.late
-            for p in state.punches
-            if p.counted and p.staff == staff and p.day == day and p.session == session
-        )
+    late = state.counted.get((staff, day, session))
+    if late is not None:
         return SessionStatus(LATE if late else PRESENT)
     index = index or ManualIndex.build(state)
     key = (staff, day, session)
