@@ -242,7 +242,9 @@ class Handlers:
         if session is SessionCode.STUDY and day.isoweekday() != self.ctx.schedule.study.weekday:
             raise Rejected("bad_session", f"{day} has no study session")
         staff = _need(d, "staff")
-        people = [staff] if isinstance(staff, str) else list(staff)
+        people = [staff] if isinstance(staff, str) else staff
+        if not isinstance(people, list) or not all(isinstance(p, str) for p in people):
+            raise Rejected("bad_command", "staff is a staff id or a list of them")
         if not people or len(set(people)) != len(people):
             raise Rejected("bad_command", "staff must name each person once")
         for person in people:

@@ -222,6 +222,26 @@ def test_reason_other_needs_a_note_and_times_fit_the_session(desk: Desk) -> None
     )
     refused(
         desk,
+        "bad_command",
+        "manual.enter",
+        OFFICER,
+        at(WED, 9),
+        staff=20,
+        session="morning",
+        reason="power_cut",
+    )
+    refused(
+        desk,
+        "bad_command",
+        "manual.enter",
+        OFFICER,
+        at(WED, 9),
+        staff=["S020", "S020"],
+        session="morning",
+        reason="power_cut",
+    )
+    refused(
+        desk,
         "unknown_staff",
         "manual.enter",
         OFFICER,
