@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from central.bridge import bridge_conf
+from central.bridge import Tls, bridge_conf
 from hall import secrets
 from hall.conf import HallConfig, load_config
 from hall.net import free_port
@@ -59,11 +59,12 @@ def bridged_broker(
     central_port: int,
     bridge_password: str,
     queue: int | None = None,
+    tls: Tls | None = None,
 ) -> tuple[BridgedMosquitto, dict[str, str]]:
     """A hall's broker (not started) bridged to the central broker on loopback."""
     passwords = secrets.ensure(directory / "secrets.toml", [c.id for c in config.clients])
     text = bridge_conf(
-        config, "127.0.0.1", central_port, bridge_password, queue=queue, restart_s=(1, 2)
+        config, "127.0.0.1", central_port, bridge_password, tls=tls, queue=queue, restart_s=(1, 2)
     )
     broker = BridgedMosquitto(
         config, passwords, directory / "mosquitto", port=free_port(), bridge=text

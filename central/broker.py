@@ -20,9 +20,12 @@ class CentralBroker:
         passwords: dict[str, str],
         codes: list[str],
         host: str = "127.0.0.1",
+        tls: tuple[str, str, str] | None = None,
     ):
         self.directory, self.port, self.host = Path(directory), port, host
         self.passwords, self.codes = passwords, codes
+        self.tls = tls
+        """(cafile, certfile, keyfile) of a TLS listener; plain TCP when None."""
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 10.0) -> CentralBroker:
@@ -34,6 +37,7 @@ class CentralBroker:
             self.codes,
             host=self.host,
             user=getpass.getuser(),
+            tls=self.tls,
         )
         with (self.directory / "mosquitto.log").open("ab") as out:
             self.process = subprocess.Popen(

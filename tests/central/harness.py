@@ -14,7 +14,7 @@ import psycopg
 
 from bench.central_halls import RESPONDER_ID, bridged_broker, hall_config_copy
 from broker.store import Store
-from central.bridge import COLLECTOR_ID, bridge_user
+from central.bridge import COLLECTOR_ID, Tls, bridge_user
 from central.broker import CentralBroker
 from central.responder import Responder
 from hall.conf import HallConfig
@@ -71,20 +71,28 @@ class Centre:
     halls: dict[str, CentreHall] = field(default_factory=dict)
     broker: CentralBroker | None = None
     collector: subprocess.Popen[bytes] | None = None
+    tls: tuple[str, str, str] | None = None
+    """(cafile, certfile, keyfile) of the central broker's TLS listener."""
 
     def start_broker(self, codes: list[str]) -> None:
         self.passwords = {
             COLLECTOR_ID: "collector-pw",
             **{bridge_user(c): f"pw-{c}" for c in codes},
         }
-        self.broker = CentralBroker(self.base / "central", self.port, self.passwords, codes)
+        self.broker = CentralBroker(
+            self.base / "central", self.port, self.passwords, codes, tls=self.tls
+        )
         self.broker.start()
 
     def add_hall(self, code: str, clock: object = None) -> CentreHall:
         directory = self.base / code
         config: HallConfig = hall_config_copy(MINI_HALL, directory / "config", code)
         broker, passwords = bridged_broker(
-            config, directory, self.port, self.passwords[bridge_user(code)]
+            config,
+            directory,
+            self.port,
+            self.passwords[bridge_user(code)],
+            tls=Tls(self.tls[0]) if self.tls else None,
         )
         broker.start()
         running = RunningHall(config, directory, broker, passwords)
@@ -106,6 +114,7 @@ class Centre:
                 self.db_url,
                 "--broker",
                 f"127.0.0.1:{self.port}",
+                *(["--cafile", self.tls[0]] if self.tls else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
