@@ -21,15 +21,16 @@ def test_every_language_has_the_same_keys() -> None:
 
 def test_every_error_code_the_service_can_send_is_translated() -> None:
     sources = [
-        REPO / "broker" / "engine.py",
-        REPO / "broker" / "service.py",
+        *sorted((REPO / "broker").rglob("*.py")),
         REPO / "hall" / "protocol.py",
         REPO / "kiosk" / "desk.py",
+        REPO / "cases" / "rules.py",
     ]
     codes = set()
     for path in sources:
         text = path.read_text(encoding="utf-8")
         codes |= set(re.findall(r'CommandRejected\(\s*"([a-z_]+)"', text))
+        codes |= set(re.findall(r'CaseRuleError\(\s*"([a-z_]+)"', text))
         codes |= set(re.findall(r'_error\([^,]+,\s*[^,]+,\s*"([a-z_]+)"', text))
         codes |= set(re.findall(r'errors\.([a-z_]+)"', text))
     codes |= {"window_open", "window_paused", "window_closed"}  # f"window_{status}"
