@@ -309,6 +309,6 @@ def report(f: dict[str, Any]) -> str:
             f"{f['central_events_per_s']}/s (target >= {TARGET_EVENTS_PER_S}), "
             f"{f['central_catch_up_wall_s']} s wall, {f['central_duplicates']} duplicates",
             f"  collector RSS {f['central_collector_rss_mb']} MB, "
-        f"CPU {f['central_collector_cpu_s']} s in all",
+            f"CPU {f['central_collector_cpu_s']} s in all",
         ]
     )

@@ -100,6 +100,7 @@ class Centre:
         hall = CentreHall(code, running)
         hall.start_responder()
         self.halls[code] = hall
+        self.wait_central_log(f"as {bridge_user(code)} ")
         return hall
 
     def start_collector(self) -> None:
@@ -121,6 +122,16 @@ class Centre:
             env=env,
         )
         log.close()
+        self.wait_central_log(f"as {COLLECTOR_ID} ")
+
+    def wait_central_log(self, text: str, timeout: float = 30.0) -> None:
+        """Until the central broker's log says ``text`` (a client connected)."""
+        path = self.base / "central" / "mosquitto.log"
+        deadline = time.monotonic() + timeout
+        while text not in (path.read_text(errors="replace") if path.exists() else ""):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"central broker: no {text!r} in {timeout}s")
+            time.sleep(0.05)
 
     def kill_collector(self) -> None:
         assert self.collector is not None

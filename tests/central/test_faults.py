@@ -35,8 +35,8 @@ def test_collector_killed_and_postgres_restarted(tmp_path: Path, throwaway_pg: T
         centre = Centre(tmp_path, url)
         try:
             centre.start_broker(["HK"])
-            hall = centre.add_hall("HK").running
             centre.start_collector()
+            hall = centre.add_hall("HK").running
             kiosk = hall.client("kiosk-01")
             issued = threading.Event()
             done = threading.Event()

@@ -61,9 +61,9 @@ def assert_centre_matches(centre: Centre) -> None:
 def test_three_halls_link_cut_and_restored(centre: Centre) -> None:
     codes = ["HA", "HB", "HC"]
     centre.start_broker(codes)
+    centre.start_collector()
     for code in codes:
         centre.add_hall(code)
-    centre.start_collector()
     for code in codes:
         traffic(centre, code, 6)
     centre.wait_in_sync()

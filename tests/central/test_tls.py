@@ -74,8 +74,8 @@ def test_bridge_and_collector_over_tls(tmp_path: Path, central_db: str) -> None:
     centre = Centre(tmp_path, central_db, tls=make_certificates(tmp_path / "pki"))
     try:
         centre.start_broker(["HT"])
-        centre.add_hall("HT")
         centre.start_collector()
+        centre.add_hall("HT")
         traffic(centre, "HT", 4)
         centre.wait_in_sync()
         assert_centre_matches(centre)
