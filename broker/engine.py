@@ -241,10 +241,7 @@ class Engine:
         open_n = self.open_windows(item.prefix)
         est = self.estimator.estimate(self.state, item.code, rank, now, period)
         wait = {"est_wait_min": est.minutes, "est_wait": est.public()}
-        learn = {"est_model_min": est.model_min or None}
-        self.emit(
-            "ticket.issued", {"ticket": ticket.public(), "ahead": ahead, **wait, **learn}, now
-        )
+        self.emit("ticket.issued", {"ticket": ticket.public(), "ahead": ahead, **wait}, now)
         return {
             "ticket": self.state.tickets[ticket.id].public(),
             "people_ahead": ahead,

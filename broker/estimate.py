@@ -1,24 +1,27 @@
 """The wait estimate printed on a ticket: work ahead over the windows that will do it.
 
-An explainable fluid model, measured against simulated days (``hall simulate``):
+An explainable model, measured against simulated days (``hall simulate``):
 
 1. **Windows.** The windows that serve the item and are open or briefly paused (after hours:
    those in after-hours mode). None yet (a window opening late): all its configured windows.
 2. **Work ahead**, in the items' configured minutes: every waiting ticket with the same or a
-   higher priority, of every item those windows serve, counted at the share of that item's
-   windows that are among ours (a window's other queues take its time too), plus tickets
-   transferred to one of our windows, plus what is left of the tickets at our counters.
-3. **Speed**: each window's pace (measured service time / configured minutes, a moving mean
-   that starts at 1), so a quick window counts for more.
-4. **Overtaking**: tickets of a higher priority that arrived in the last half hour for those
-   windows will keep arriving and go first; their work rate is taken off the windows' speed (at
-   most the share ``max_consecutive_priority`` leaves them). A priority ticket in turn gives
-   one call in ``max_consecutive_priority + 1`` to the normal queue.
-5. **Correction**: times today's measured ratio of real waits to the model's minutes, one
-   moving mean for normal and one for priority tickets (it covers what the model leaves out:
-   applicants who left, pauses, late openings), carried over from the day before.
+   higher priority, of every item those windows serve, plus tickets transferred to one of them,
+   plus what is left of the tickets at their counters. Each window takes its part of an item's
+   queue (by its speed among that item's windows): a window's other queues take its time too.
+3. **Who is still there**: a ticket ahead counts its minutes only as likely as its applicant
+   still answers the call after waiting that long (today's calls and skips by wait, carried
+   over from the days before); otherwise a call and a skip, one minute.
+4. **Speed**: each window's pace (measured start-to-finish time / configured minutes, a moving
+   mean that starts at 1), so a quick window counts for more. The ticket goes to the first of
+   its windows that gets through its part.
+5. **Priority**: a priority ticket also waits for the normal tickets that reach
+   ``starvation_minutes`` before its turn (waiting now, or arriving at the last hour's rate),
+   and gives one call in ``max_consecutive_priority + 1`` to the normal queue.
 6. **Breaks**: the wait runs in opening hours; one that crosses the lunch break gets the break
    added.
+
+Tried and left out because they made the simulated error larger: the arrival rate of higher
+priorities taking capacity away, and a correction by today's ratio of real to estimated waits.
 
 The result is a number and an 80 % range; the range is shown when it is wide (see
 :func:`shown`).
@@ -40,7 +43,7 @@ SERVICE_CV = 0.5
 MODEL_CV = 0.25
 """Relative error of the model itself (arrivals, pauses, no-shows), for the range."""
 RECENT_S = 3600.0
-"""Arrivals of the last hour give the overtaking rate."""
+"""Arrivals of the last hour give the rate of normal tickets still to come."""
 RANGE_MIN_WIDTH = 15.0
 """A range is shown when the 80 % interval is at least this wide (minutes)..."""
 RANGE_MIN_MINUTES = 10.0
@@ -58,10 +61,6 @@ class WaitEstimate:
     """Speed-weighted number of windows expected to serve the ticket."""
     work_min: float
     """Configured minutes of work ahead (queue share, counters, transfers)."""
-    model_min: float = 0.0
-    """The model's minutes before today's correction and breaks (what the correction learns
-    from); 0 when the wait would cross a break, which says nothing about the model."""
-    correction: float = 1.0
 
     def public(self) -> dict[str, Any]:
         """What a kiosk, a slip or a display shows: see :func:`shown`."""
@@ -111,10 +110,7 @@ class WaitEstimator:
             normal = self._model(state, item, 0, now, period)[0]
             minutes = min(minutes, normal + max(0.0, normal - self.starvation))
         model = minutes
-        cls = "priority" if rank > 0 else "normal"
-        correction = math.exp(state.wait_log_ratio.get(cls, 0.0))
-        minutes = self._with_breaks(now, model * correction)
-        crosses = minutes > model * correction + 0.05
+        minutes = self._with_breaks(now, model)
         sd = math.sqrt(var / capacity**2 + (MODEL_CV * minutes) ** 2 + 1.0)
         low = max(0.0, minutes - Z80 * sd)
         high = minutes + Z80 * sd
@@ -124,8 +120,6 @@ class WaitEstimator:
             high=round(high, 1),
             windows=round(capacity, 2),
             work_min=round(ahead, 1),
-            model_min=0.0 if crosses else round(model, 2),
-            correction=round(correction, 3),
         )
 
     def _model(
@@ -146,6 +140,8 @@ class WaitEstimator:
         speed = {w: 1.0 / max(0.2, pace.get(w, 1.0)) for w in ours}
         capacity = sum(speed.values())
         share: dict[str, float] = {}
+        """item -> the part of its queue our windows take (by speed among its windows)"""
+        total_of: dict[str, float] = {}
         for w in ours:
             for j in self.window_items.get(w, ()):
                 if j in share or not (state.waiting.get(j) or state.arrivals.get(j)):
@@ -154,9 +150,11 @@ class WaitEstimator:
                 total = sum(1.0 / max(0.2, pace.get(x, 1.0)) for x in theirs)
                 mine = sum(speed.get(x, 0.0) for x in theirs)
                 share[j] = mine / total if total else 0.0
+                total_of[j] = total
 
         # What is left at our counters, in configured minutes of work.
         residual = 0.0
+        left_at: dict[str, float] = {}
         for w in ours:
             ws = state.windows.get(w)
             t = state.tickets.get(ws.current) if ws and ws.current else None
@@ -169,48 +167,69 @@ class WaitEstimator:
             else:
                 left = expected + 0.5
             residual += left * speed[w]
+            left_at[w] = left * speed[w]
 
-        # Higher priorities arriving while we wait go first, but only until a normal ticket has
-        # waited starvation_minutes: take their work rate off for that long at most.
-        overtaking = normal_rate = 0.0
-        since = now - RECENT_S
-        for j, f in share.items():
-            recent = state.arrivals.get(j)
-            if not recent or f <= 0:
-                continue
-            n = sum(1 for at, r in recent if at >= since and r > rank)
-            overtaking += n / (RECENT_S / 60) * self.item_minutes[j] * f
-            if rank > 0:
-                n = sum(1 for at, r in recent if at >= since and r == 0)
-                normal_rate += n / (RECENT_S / 60) * self.item_minutes[j] * f
-        overtaking = min(overtaking, capacity * self.max_consecutive / (self.max_consecutive + 1))
+        # Normal tickets arriving while a priority ticket waits: they reach starvation_minutes
+        # (and go first) if its wait is longer than that.
+        normal_rate = 0.0
+        if rank > 0:
+            since = now - RECENT_S
+            for j, f in share.items():
+                recent = state.arrivals.get(j)
+                if recent and f > 0:
+                    n = sum(1 for at, r in recent if at >= since and r == 0)
+                    normal_rate += n / (RECENT_S / 60) * self.item_minutes[j] * f
         minutes = 0.0
         for _ in range(2):  # who is still there depends on how long the wait is: settle it
-            work, var, normals = self._work(state, share, rank, now, minutes / 2)
+            item_work, var, normals = self._work(state, share, rank, now, minutes / 2)
+            work = sum(item_work[j] * share[j] for j in item_work)
             ahead = work + residual
-            minutes = ahead / capacity
-            if overtaking > 0:
-                minutes = ahead / (capacity - overtaking)
-                if minutes > self.starvation:
-                    minutes = (ahead + overtaking * self.starvation) / capacity
+            minutes = self._first_free(ours, speed, item_work, total_of, left_at, ahead / capacity)
         if rank > 0 and normals:
             # Normal tickets that will have waited starvation_minutes by our turn go first: those
             # waiting now and those still to come, so solve for the wait (a few rounds suffice).
             # One call in max_consecutive_priority + 1 goes to the normal queue in any case.
+            first = minutes
             base = minutes * (self.max_consecutive + 1) / self.max_consecutive
             wait = base
             for _ in range(8):
                 cut = now + 60 * (wait - self.starvation)
                 starving = sum(w * bisect.bisect_right(q, (cut, "~")) for w, q in normals)
                 coming = normal_rate * max(0.0, wait - self.starvation)
-                wait = max(base, (ahead + starving + coming) / capacity)
+                wait = max(base, first + (starving + coming) / capacity)
             minutes = wait
         return minutes, var, capacity, ahead
 
+    def _first_free(
+        self,
+        ours: list[str],
+        speed: dict[str, float],
+        item_work: dict[str, float],
+        total_of: dict[str, float],
+        left_at: dict[str, float],
+        pooled: float,
+    ) -> float:
+        """Minutes until the first of our windows has done its part of the work ahead.
+
+        Each window takes the waiting tickets of the items it serves in proportion to its
+        speed among their windows, after what is at its counter; the ticket goes to whichever
+        window gets through its part first. ``pooled`` (all the work over all the speed) is
+        what a hall of interchangeable windows would give (used when no window is known).
+        """
+        best = math.inf
+        for w in ours:
+            s = speed[w]
+            backlog = left_at.get(w, 0.0)
+            for j in self.window_items.get(w, ()):
+                if j in item_work:
+                    backlog += item_work[j] * s / total_of[j]
+            best = min(best, backlog / s)
+        return best if best < math.inf else pooled
+
     def _work(
         self, state: HallState, share: dict[str, float], rank: int, now: float, later: float
-    ) -> tuple[float, float, list[tuple[float, list[tuple[float, str]]]]]:
-        """Configured minutes of the waiting tickets ahead, at our windows' share.
+    ) -> tuple[dict[str, float], float, list[tuple[float, list[tuple[float, str]]]]]:
+        """Configured minutes of the waiting tickets ahead, per item (its whole queue).
 
         A ticket counts its item's minutes if its applicant is still there when called, one
         minute (a call and a skip) if not; the chance of being there is today's measured share
@@ -226,7 +245,8 @@ class WaitEstimator:
                 buckets.append((now + 60 * (later - edge_min), p))
         buckets.reverse()
         p0 = presence[0]
-        work = var = 0.0
+        work: dict[str, float] = {}
+        var = 0.0
         normals: list[tuple[float, list[tuple[float, str]]]] = []
         for j, f in share.items():
             if f <= 0:
@@ -247,7 +267,7 @@ class WaitEstimator:
                     total += (k - counted) * (m * p + (1 - p))
                     counted = k
                 total += (len(queue) - counted) * (m * p0 + (1 - p0))
-                work += total * f
+                work[j] = work.get(j, 0.0) + total
                 var += len(queue) * (SERVICE_CV * m) ** 2 * f
         return work, var, normals
 

@@ -10,7 +10,6 @@ service times), so a restart replays only from the last one.
 from __future__ import annotations
 
 import bisect
-import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -103,10 +102,6 @@ class HallState:
     """Per window: measured / configured service time (EWMA from 1.0); survives the day."""
     arrivals: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
     """item -> (issued_at, rank) of its tickets of the last :attr:`ARRIVALS_KEEP_S`."""
-    wait_log_ratio: dict[str, float] = field(default_factory=dict)
-    """``normal``/``priority``: moving mean of log(real wait / model minutes); survives the day."""
-    est_model: dict[str, float] = field(default_factory=dict)
-    """ticket id -> the model's minutes at issue, until its first call."""
     calls_by_age: list[float] = field(default_factory=lambda: [0.0] * len(AGE_EDGES_MIN))
     skips_by_age: list[float] = field(default_factory=lambda: [0.0] * len(AGE_EDGES_MIN))
     """Calls by how long the ticket had waited (:attr:`AGE_EDGES_MIN`), and those of them
@@ -130,11 +125,6 @@ class HallState:
     ARRIVALS_KEEP_S: ClassVar[float] = 3600.0
     AGE_EDGES_MIN: ClassVar[tuple[float, ...]] = AGE_EDGES_MIN
     PRESENCE_PRIOR_CALLS: ClassVar[float] = 10.0
-    RATIO_ALPHA: ClassVar[float] = 0.05
-    RATIO_MIN_MODEL: ClassVar[float] = 3.0
-    """Waits estimated shorter than this (minutes) teach the correction nothing."""
-    RATIO_CLIP: ClassVar[float] = 1.4
-    """One sample moves log(ratio) by at most this (a factor of 4)."""
 
     # ------------------------------------------------------------ queries
 
@@ -148,7 +138,6 @@ class HallState:
         """What the wait estimate learned; a new day's ``day.opened`` carries it over."""
         return {
             "service_pace": dict(self.service_pace),
-            "wait_log_ratio": dict(self.wait_log_ratio),
             "calls_by_age": [round(c, 3) for c in self.calls_by_age],
             "skips_by_age": [round(c, 3) for c in self.skips_by_age],
         }
@@ -264,7 +253,6 @@ class HallState:
         self.service_minutes = dict(d.get("service_minutes", {}))
         learned = d.get("estimate") or {}
         self.service_pace = dict(learned.get("service_pace", self.service_pace))
-        self.wait_log_ratio = dict(learned.get("wait_log_ratio", self.wait_log_ratio))
         calls = learned.get("calls_by_age", self.calls_by_age)
         skips = learned.get("skips_by_age", self.skips_by_age)
         if len(calls) != len(AGE_EDGES_MIN) or len(skips) != len(calls):
@@ -272,7 +260,6 @@ class HallState:
         self.calls_by_age = [c / 2 for c in calls]
         self.skips_by_age = [c / 2 for c in skips]
         self.arrivals.clear()
-        self.est_model.clear()
         for w in d.get("windows", []):
             self.windows[w] = WindowState(w)
         for w in self.windows.values():
@@ -292,9 +279,6 @@ class HallState:
         self.counters[t.prefix] = max(self.counters.get(t.prefix, 0), t.serial)
         self.last_order_key = max(self.last_order_key, t.order_key)
         self._enqueue(t)
-        model = d.get("est_model_min")
-        if model is not None and model >= self.RATIO_MIN_MODEL:
-            self.est_model[t.id] = model
         recent = self.arrivals.setdefault(t.item, deque())
         recent.append((t.issued_at, t.rank))
         while recent[0][0] < t.issued_at - self.ARRIVALS_KEEP_S:
@@ -309,8 +293,6 @@ class HallState:
         t = self.tickets[d["ticket"]]
         self._dequeue(t)
         t.status, t.window, t.target_window = "called", d["window"], None
-        if t.calls == 0:
-            self._learn_ratio(t, d["at"])
         t.calls += 1
         t.called_at = d["at"]
         self.calls_by_age[self._age_bucket(t, t.called_at)] += 1
@@ -346,17 +328,6 @@ class HallState:
             self.window(t.window).served += 1
         self._release_window(t)
         self.dirty.add("queues")
-
-    def _learn_ratio(self, t: Ticket, at: float) -> None:
-        """Compare a ticket's real wait with the model's minutes at its issue."""
-        model = self.est_model.pop(t.id, None)
-        if model is None:
-            return
-        real = max(0.5, (at - t.issued_at) / 60)
-        sample = max(-self.RATIO_CLIP, min(self.RATIO_CLIP, math.log(real / model)))
-        key = "priority" if t.rank > 0 else "normal"
-        old = self.wait_log_ratio.get(key, 0.0)
-        self.wait_log_ratio[key] = old + self.RATIO_ALPHA * (sample - old)
 
     def _measure(self, t: Ticket, service_s: float | None, item_min: float | None) -> None:
         """Fold one start-to-finish time into the measured minutes and the window's pace.

@@ -161,7 +161,7 @@ class DayOpened(ReadModel):
     previous: str | None
     service_minutes: dict[str, float] = Field(default_factory=dict)
     estimate: dict[str, Any] = Field(default_factory=dict)
-    """What the wait estimate learned, carried over (pace per window, corrections, no-shows)."""
+    """What the wait estimate learned, carried over (pace per window, no-shows by wait)."""
     windows: list[str] = Field(default_factory=list)
 
 
@@ -170,8 +170,6 @@ class TicketIssued(ReadModel):
     ahead: int
     est_wait_min: float
     est_wait: WaitShown | None = None
-    est_model_min: float | None = None
-    """The model's minutes before today's correction; null when the wait crosses a break."""
 
 
 class TicketPrinted(ReadModel):

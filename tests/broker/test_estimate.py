@@ -70,27 +70,34 @@ def test_measured_pace_survives_the_day(h: Hall, clock: FakeClock) -> None:
 
 def test_a_busy_shared_window_counts_its_other_queues(h: Hall, clock: FakeClock) -> None:
     h.open("W02", "W04")
-    # W04 also serves XK-GA-00x: its queue takes W04's time, W02 only serves B items.
     for _ in range(3):
-        h.issue("XK-GA-001")
-    r = h.do("kiosk-01", "ticket.issue", item="FX-SJ-001")  # 12 min, windows W02 and W04
-    # XK-GA-001 (W01 closed, so W04 alone) is entirely ahead at W04: 3 x 10 minutes over
-    # the two windows serving FX-SJ-001.
-    assert r["est_wait_min"] == pytest.approx(3 * 10 / 2)
-
-
-def test_priority_tickets_arriving_lengthen_a_normal_wait(h: Hall, clock: FakeClock) -> None:
-    h.open("W02")
+        h.issue("XK-GA-001")  # 10 min; W01 is closed, so all three are W04's
+    # FX-SJ-001 (12 min) is served by W02 and W04: W02 is idle, so it is called at once.
+    assert h.do("kiosk-01", "ticket.issue", item="FX-SJ-001")["est_wait_min"] == 0
     for _ in range(2):
-        h.issue("XK-SJ-001")
-    base = h.do("kiosk-01", "ticket.issue", item="XK-SJ-001")["est_wait_min"]
-    for _ in range(3):
+        h.issue("XK-SJ-001")  # 20 min, W02 only
+    # W02: 2 x 20 + its half of the FX-SJ-001 ticket (6) = 46 minutes of work;
+    # W04: 3 x 10 + the other half (6) = 36. The ticket goes to the first one through: W04.
+    assert h.do("kiosk-01", "ticket.issue", item="FX-SJ-001")["est_wait_min"] == pytest.approx(36)
+
+
+def test_a_priority_ticket_waits_for_normal_tickets_that_starve(
+    h: Hall, clock: FakeClock
+) -> None:
+    h.open("W02")
+    for _ in range(4):
+        h.issue("XK-SJ-001")  # 4 x 20 minutes of normal tickets at W02
         clock.advance(60)
-        h.issue("XK-SJ-001", priority="elderly")
-    clock.advance(60)
-    later = h.do("kiosk-01", "ticket.issue", item="XK-SJ-001")["est_wait_min"]
-    # 3 elderly tickets more are ahead (60 min), and more will come (3 in the last hour).
-    assert later > base + 60
+    elderly = h.do("kiosk-01", "ticket.issue", item="XK-SJ-001", priority="elderly")
+    # Nothing of its rank is ahead, but one call in max_consecutive_priority + 1 goes to the
+    # normal queue: 0 minutes of work, so 0.
+    assert elderly["est_wait_min"] == 0
+    h.issue("XK-SJ-001", priority="elderly")
+    clock.advance(26 * 60)
+    later = h.do("kiosk-01", "ticket.issue", item="XK-SJ-001", priority="elderly")
+    # One elderly ticket ahead (20 min): by then the normal tickets have waited 26-30 min and
+    # reach starvation_minutes (30) first, so all four go before it.
+    assert later["est_wait_min"] > 20 + 3 * 20
 
 
 def test_a_wait_crossing_lunch_gets_the_break(h: Hall, clock: FakeClock) -> None:
