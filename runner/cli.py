@@ -256,9 +256,10 @@ def banner(config, var, port: int, plan, demo: bool, ignore_hours: bool) -> str:
     if plan.display is not None:
         if plan.display.virtual:
             out.append(
-                f"  screen      virtual {plan.display.display} (Xvfb): a screenshot every few "
-                f"seconds in {var.root / 'screens'}/ (latest.png is the newest)"
+                f"  screen      virtual {', '.join(plan.display.screens)} (Xvfb): a screenshot "
+                f"every few seconds in {var.root / 'screens'}/"
             )
+            out += [f"              {latest}  ({shows})" for latest, shows in plan.screens]
         else:
             out.append(f"  screen      {plan.display.display} (the attached screen)")
     out.append(f"  processes   {names}")

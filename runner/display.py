@@ -26,30 +26,51 @@ class DisplayPlan:
     display: str
     """Value of ``DISPLAY`` for the apps, e.g. ``:0`` or ``:93``."""
     virtual: bool
-    """True: ``hall up`` runs Xvfb on ``display``."""
+    """True: ``hall up`` runs Xvfb on ``display`` (and on each of ``screens``)."""
+    screens: tuple[str, ...] = ()
+    """Virtual: ``DISPLAY`` of screen 0, 1, ... (one Xvfb each: SDL opens its windows on an
+    X server's default screen, whatever ``:N.1`` says)."""
+
+    def for_screen(self, index: int) -> str:
+        """``DISPLAY`` of an app on screen ``index`` (an attached screen: ``DISPLAY`` itself)."""
+        if self.virtual and index < len(self.screens):
+            return self.screens[index]
+        return self.display
 
     @property
     def number(self) -> int:
-        return int(self.display.lstrip(":").split(".")[0])
+        return display_number(self.display)
 
     @property
     def socket(self) -> Path:
-        return X11_DIR / f"X{self.number}"
+        return socket_of(self.display)
+
+
+def display_number(display: str) -> int:
+    return int(display.lstrip(":").split(".")[0])
+
+
+def socket_of(display: str) -> Path:
+    """The X server's Unix socket: there once it accepts clients."""
+    return X11_DIR / f"X{display_number(display)}"
 
 
 def display_in_use(n: int) -> bool:
     return Path(f"/tmp/.X{n}-lock").exists() or (X11_DIR / f"X{n}").exists()
 
 
-def free_display(first: int = 90, last: int = 199) -> int:
-    for n in range(first, last + 1):
-        if not display_in_use(n):
-            return n
-    raise DisplayUnavailable(f"no free X display number in :{first}..:{last}")
+def free_display(first: int = 90, last: int = 199, count: int = 1) -> list[int]:
+    """``count`` X display numbers that no server uses now."""
+    free = [n for n in range(first, last + 1) if not display_in_use(n)][:count]
+    if len(free) < count:
+        raise DisplayUnavailable(f"no {count} free X display numbers in :{first}..:{last}")
+    return free
 
 
-def plan_display(mode: DisplayMode, environ: dict[str, str] | None = None) -> DisplayPlan:
-    """The screen the apps use under ``mode`` (see :class:`DisplayMode`)."""
+def plan_display(
+    mode: DisplayMode, environ: dict[str, str] | None = None, screens: int = 1
+) -> DisplayPlan:
+    """The screen(s) the apps use under ``mode`` (see :class:`DisplayMode`)."""
     env = os.environ if environ is None else environ
     attached = env.get("DISPLAY", "")
     if mode is DisplayMode.SCREEN or (mode is DisplayMode.AUTO and attached):
@@ -62,13 +83,15 @@ def plan_display(mode: DisplayMode, environ: dict[str, str] | None = None) -> Di
         raise DisplayUnavailable(
             "no screen (DISPLAY is not set) and Xvfb is not installed (apt-get install xvfb)"
         )
-    return DisplayPlan(f":{free_display()}", virtual=True)
+    numbers = free_display(count=screens)
+    return DisplayPlan(f":{numbers[0]}", True, tuple(f":{n}" for n in numbers))
 
 
-def xvfb_argv(plan: DisplayPlan, screen: str) -> list[str]:
+def xvfb_argv(display: str, screen: str) -> list[str]:
+    """Xvfb on ``display`` with one screen of size ``screen`` (``WxH``)."""
     return [
         "Xvfb",
-        plan.display,
+        display,
         "-screen",
         "0",
         f"{screen}x24",

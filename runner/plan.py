@@ -16,7 +16,7 @@ from hall.conf import HallConfig
 from hall.conf.machine import App, AppKind, MachineFile, SimKind
 from hall.net import free_port, port_open
 from hall.runtime import RuntimeDir
-from runner.display import DisplayPlan, plan_display, xvfb_argv
+from runner.display import DisplayPlan, plan_display, socket_of, xvfb_argv
 from runner.supervisor import Child
 
 HALL = (sys.executable, "-m", "hall.cli")
@@ -42,6 +42,13 @@ class UpPlan:
     display: DisplayPlan | None = None
     printer_url: str | None = None
     gui_kiosks: list[str] = field(default_factory=list)
+    screens: list[tuple[Path, str]] = field(default_factory=list)
+    """On a virtual screen: (newest screenshot, what it shows) per screen."""
+
+
+def screen_files(index: int) -> tuple[str, str]:
+    """File name stem and newest-file name of the screenshots of virtual screen ``index``."""
+    return ("screen", "latest.png") if index == 0 else (f"screen{index}", f"latest-{index}.png")
 
 
 def _common(opts: UpOptions) -> list[str]:
@@ -81,33 +88,42 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             )
 
     if apps:
-        plan.display = plan_display(machine.machine.display)
+        used = sorted({a.screen for a in apps})
+        plan.display = plan_display(machine.machine.display, screens=used[-1] + 1)
         if plan.display.virtual:
-            socket = plan.display.socket
-            plan.children.append(
-                Child(
-                    "xvfb",
-                    xvfb_argv(plan.display, machine.machine.screen),
-                    var.logs / "xvfb.log",
-                    ready=socket.exists,
-                )
-            )
-            every = machine.machine.screenshot_every_s
-            if every > 0:
+            for index in used:
+                display = plan.display.for_screen(index)
                 plan.children.append(
                     Child(
-                        "screens",
+                        "xvfb" if index == 0 else f"xvfb-{index}",
+                        xvfb_argv(display, machine.machine.screen),
+                        var.logs / ("xvfb.log" if index == 0 else f"xvfb-{index}.log"),
+                        ready=socket_of(display).exists,
+                    )
+                )
+            every = machine.machine.screenshot_every_s
+            for index in used if every > 0 else []:
+                name, latest = screen_files(index)
+                shows = ", ".join(f"{a.kind.value} {a.client}" for a in apps if a.screen == index)
+                plan.screens.append((var.root / "screens" / latest, shows))
+                plan.children.append(
+                    Child(
+                        "screens" if index == 0 else f"screens-{index}",
                         [
                             *HALL,
                             "screens",
                             "--display",
-                            plan.display.display,
+                            plan.display.for_screen(index),
                             "--out",
                             str(var.root / "screens"),
                             "--every",
                             str(every),
+                            "--name",
+                            name,
+                            "--latest",
+                            latest,
                         ],
-                        var.logs / "screens.log",
+                        var.logs / ("screens.log" if index == 0 else f"screens-{index}.log"),
                     )
                 )
 
@@ -131,7 +147,7 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
 
     touch = machine.simulates(SimKind.TRAFFIC, opts.demo)
     for app in apps:
-        env = {"DISPLAY": plan.display.display} if plan.display else {}
+        env = {"DISPLAY": plan.display.for_screen(app.screen)} if plan.display else {}
         if app.kind is AppKind.KIOSK:
             plan.gui_kiosks.append(app.client)
             if touch:  # simulated applicants touch this kiosk's screen

@@ -167,6 +167,7 @@ def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
     try:
         out = up.wait_up(90)
         assert "kiosk-kiosk-01" in out and "applicants-kiosk-01" in out, out
+        assert "display-display-lobby" in out, out
         assert f"a screenshot every few seconds in {var / 'screens'}/" in out
         touched = var / "log" / "applicants-kiosk-01.log"
         deadline = time.monotonic() + 150
@@ -178,10 +179,8 @@ def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
             time.sleep(1)
         number = re.search(r"demo-applicants: ticket (\w+)", touched.read_text()).group(1)  # type: ignore[union-attr]
         assert list((var / "tickets").glob("*.png")), "the kiosk's ticket was not printed"
-        with Image.open(var / "screens" / "latest.png") as shot:
-            assert shot.size == (1920, 1080)
-            low, high = shot.convert("L").getextrema()
-            assert high - low > 50  # something is drawn
+        for latest in ("latest.png", "latest-1.png"):  # the kiosk, the lobby display
+            _wait_drawn(var / "screens" / latest, up, 90)
         called = _wait_event(var / "hall.db", "ticket.called", up, 120)
         assert called
     finally:
@@ -189,6 +188,23 @@ def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
     assert code == 0, up.output
     issued = _events(var / "hall.db", "ticket.issued")
     assert any(e["ticket"]["number"] == number for e in issued)
+
+
+def _wait_drawn(path: Path, up: HallUp, timeout: float) -> None:
+    """Until the screenshot at ``path`` (rewritten every few seconds) shows something."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with Image.open(path) as shot:
+                assert shot.size == (1920, 1080)
+                low, high = shot.convert("L").getextrema()
+            if high - low > 50:
+                return
+        except (FileNotFoundError, OSError):
+            pass  # not written yet, or being replaced
+        assert up.proc.poll() is None, up.output
+        assert time.monotonic() < deadline, f"{path} stays blank"
+        time.sleep(1)
 
 
 def _events(db: Path, etype: str) -> list[dict]:

@@ -37,7 +37,7 @@ def _opts(tmp_path: Path, installed: set[str], demo: bool = False) -> UpOptions:
 def test_the_sample_machine_file_is_valid(sample_config: HallConfig) -> None:
     machine, issues = load_machine(sample_config)
     assert issues == []
-    assert [a.kind.value for a in machine.app] == ["kiosk"]
+    assert [a.kind.value for a in machine.app] == ["kiosk", "display"]
     assert {s.kind.value for s in machine.simulator} >= {"printer", "traffic"}
 
 
@@ -83,21 +83,38 @@ def test_plan_follows_the_machine_file(
     monkeypatch.delenv("DISPLAY", raising=False)
     machine, issues = load_machine(sample_config)
     assert issues == []
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}, demo=True))
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk", "display"}, demo=True))
     names = [c.name for c in plan.children]
     assert names == [
         "mosquitto",
         "queue-service",
         "xvfb",
+        "xvfb-1",
         "screens",
+        "screens-1",
         "printer-sim",
         "applicants-kiosk-01",
         "kiosk-kiosk-01",
+        "display-display-lobby",
         "demo-traffic",
     ]
-    kiosk = plan.children[names.index("kiosk-kiosk-01")]
-    assert kiosk.env["DISPLAY"] == plan.display.display  # type: ignore[union-attr]
     assert plan.display is not None and plan.display.virtual
+    # Two virtual screens (an Xvfb each): the kiosk on the first, the lobby display on the second.
+    first, second = plan.display.screens
+    assert plan.children[2].argv[:2] == ["Xvfb", first] and "1920x1080x24" in plan.children[2].argv
+    assert plan.children[3].argv[:2] == ["Xvfb", second]
+    kiosk = plan.children[names.index("kiosk-kiosk-01")]
+    display = plan.children[names.index("display-display-lobby")]
+    assert kiosk.env["DISPLAY"] == first
+    assert display.env["DISPLAY"] == second
+    assert list(display.argv[display.argv.index("--client") :][:2]) == ["--client", "display-lobby"]
+    assert "--printer" not in display.argv
+    shots = list(plan.children[names.index("screens-1")].argv)
+    assert shots[shots.index("--display") + 1] == second
+    assert [(p.name, shows) for p, shows in plan.screens] == [
+        ("latest.png", "kiosk kiosk-01"),
+        ("latest-1.png", "display display-lobby"),
+    ]
     argv = list(kiosk.argv)
     assert argv[argv.index("--printer") + 1] == plan.printer_url
     assert argv[argv.index("--kiosk-id") + 1] == "kiosk-01"
@@ -114,6 +131,9 @@ def test_plan_follows_the_machine_file(
     plain = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}))
     assert [c.name for c in plain.children][-1] == "kiosk-kiosk-01"
     assert "HALL_UI_DRIVER" not in plain.children[-1].env
+    assert plain.notes == [
+        "display (display-lobby) skipped: this installation has no `hall display` yet"
+    ]
     assert "--ignore-hours" not in plain.children[1].argv
 
 
@@ -129,7 +149,10 @@ def test_an_app_not_installed_yet_is_skipped_with_a_note(
         "demo-traffic",
     ]
     assert plan.display is None  # no app, no screen needed
-    assert plan.notes == ["kiosk (kiosk-01) skipped: this installation has no `hall kiosk` yet"]
+    assert plan.notes == [
+        "kiosk (kiosk-01) skipped: this installation has no `hall kiosk` yet",
+        "display (display-lobby) skipped: this installation has no `hall display` yet",
+    ]
 
 
 def test_display_choice() -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb
 def test_screens_of_a_virtual_display(tmp_path: Path) -> None:
     plan = plan_display(DisplayMode.XVFB, {})
     xvfb = Child(
-        "xvfb", xvfb_argv(plan, "640x480"), tmp_path / "xvfb.log", ready=plan.socket.exists
+        "xvfb", xvfb_argv(plan.display, "640x480"), tmp_path / "xvfb.log", ready=plan.socket.exists
     )
     sup = Supervisor([xvfb])
     sup.start_all()
