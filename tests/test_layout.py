@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "display": APP_BASE,
     "terminal": APP_BASE,
     "guide": APP_BASE,
+    "rating": APP_BASE,
     "attendance": APP_BASE | {"cases"},
     "reports": {"hall", "cases", "attendance", "central"},
     "central": {"hall", "broker"},
