@@ -9,8 +9,9 @@ when a service publishes right after its commit) on ``hall/<CODE>/v1/events`` at
 
 1. Lag: ten times a busy day at every hall at once (a busy day: every window serving both
    sessions at the default pace, ``EVENTS_PER_TICKET`` events a ticket), for ``seconds``.
-   ``central_lag_*_ms``: the hall's ``at`` to the row's ``collected_at`` (taken by PostgreSQL in
-   the inserting transaction, committed right after).
+   ``central_lag_*_ms``: the hall's ``at`` to the moment the collector's transaction holding
+   the row returned from COMMIT (the collector's ``--stats``); ``central_row_lag_p99_ms`` the
+   same to the row's ``collected_at`` (PostgreSQL's clock at the insert, just before).
 2. Catch-up: the central link is cut (the central broker stops), every hall goes on publishing
    a backlog into its bridge queue, the link returns and the 20 bridges drain at once:
    ``central_events_per_s`` is the backlog over the time between its first and last row.
@@ -127,11 +128,16 @@ class RssSampler(threading.Thread):
             self.done.wait(0.2)
 
 
+_POLL: dict[str, psycopg.Connection[Any]] = {}
+
+
 def _count(url: str) -> int:
-    """Rows held centrally (0 before the collector made the schema)."""
+    """Rows held centrally (0 before the collector made the schema); one polling connection."""
+    db = _POLL.get(url)
+    if db is None or db.closed:
+        db = _POLL[url] = psycopg.connect(url, autocommit=True)
     try:
-        with psycopg.connect(url) as db:
-            return int(db.execute("SELECT count(*) FROM events").fetchone()[0])  # type: ignore[index]
+        return int(db.execute("SELECT count(*) FROM events").fetchone()[0])  # type: ignore[index]
     except psycopg.errors.UndefinedTable:
         return 0
 
@@ -141,8 +147,22 @@ def _wait_count(url: str, n: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if _count(url) >= n:
             return True
-        time.sleep(0.1)
+        time.sleep(0.2)
     return False
+
+
+def _wait_stats(path: Path, committed: int, timeout: float) -> dict[str, Any]:
+    """The collector's figures once it has committed ``committed`` rows."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stats = json.loads(path.read_text())
+            if stats["committed"] >= committed:
+                return stats
+        except (FileNotFoundError, ValueError, KeyError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{path}: the collector did not report {committed} rows")
 
 
 def _wait_log(path: Path, text: str, timeout: float) -> None:
@@ -175,6 +195,7 @@ def run(
         COLLECTOR_ID: os.urandom(8).hex(),
         **{bridge_user(c): os.urandom(8).hex() for c in codes},
     }
+    stats_path = base / "collector-stats.json"
     with server() as admin, scratch_database(admin, "hall_central_bench") as url:
         central = CentralBroker(base / "central", free_port(), passwords, codes).start()
         sims: list[SimulatedHall] = []
@@ -194,6 +215,8 @@ def run(
                         url,
                         "--broker",
                         f"127.0.0.1:{central.port}",
+                        "--stats",
+                        str(stats_path),
                     ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -239,13 +262,15 @@ def run(
             if not _wait_count(url, start_n + lag_events, 30):
                 raise RuntimeError("lag phase: events did not all arrive")
             with psycopg.connect(url) as db:
-                lags = [
+                row_lags = [
                     float(r[0])
                     for r in db.execute(
                         "SELECT (extract(epoch FROM collected_at) - (data->>'at')::float) * 1000 "
                         "FROM events WHERE seq > 1"
                     ).fetchall()
                 ]
+            stats = _wait_stats(stats_path, len(sims) + lag_events, 10)
+            lags = stats["lags_ms"][-lag_events:]
 
             progress(f"catch-up: link cut, {backlog_per_hall} events queued per hall")
             central.stop()
@@ -270,6 +295,9 @@ def run(
                 ).fetchone()[0]  # type: ignore[index]
             drain_s = max((last - first).total_seconds(), 1e-3)
         finally:
+            poll = _POLL.pop(url, None)
+            if poll is not None:
+                poll.close()
             if sampler is not None:
                 sampler.done.set()
             if collector is not None:
@@ -288,6 +316,7 @@ def run(
         "central_lag_p50_ms": round(_percentile(lags, 0.50), 1),
         "central_lag_p99_ms": round(_percentile(lags, 0.99), 1),
         "central_lag_max_ms": round(max(lags), 1),
+        "central_row_lag_p99_ms": round(_percentile(row_lags, 0.99), 1),
         "central_backlog_events": backlog,
         "central_events_per_s": round(backlog / drain_s),
         "central_catch_up_wall_s": round(wall_s, 2),

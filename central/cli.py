@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--password", default=None, help="collector's password (default: HALL_COLLECTOR_PASSWORD)"
     )
     collect.add_argument("--cafile", default=None)
+    collect.add_argument("--stats", default=None, help="JSON file of figures, every second")
     collect.set_defaults(func=_collect)
 
 
@@ -144,7 +145,9 @@ def _collect(args: argparse.Namespace) -> int:
         print("hall central collect: give --password or HALL_COLLECTOR_PASSWORD", file=sys.stderr)
         return 2
     host, port = _hostport(args.broker)
-    collector = Collector(_db_url(args), host, port, password, tls_ca=args.cafile)
+    collector = Collector(
+        _db_url(args), host, port, password, tls_ca=args.cafile, stats_path=args.stats
+    )
     return _run_until_signal(collector)
 
 

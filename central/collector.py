@@ -14,14 +14,18 @@ the hall's service, not a gap: seq goes on across restarts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -35,6 +39,7 @@ from central.db import CentralDB, Row, migrate
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
+LAG_SAMPLES = 20_000
 RECEIVE_MAXIMUM = 5000
 """Unacknowledged messages the broker may hand us: the largest batch."""
 
@@ -93,6 +98,7 @@ class Collector:
         tail_after_s: float = 3.0,
         request_timeout_s: float = 5.0,
         tls_ca: str | None = None,
+        stats_path: str | None = None,
     ):
         self.db_url = db_url
         self.host, self.port = host, port
@@ -105,6 +111,10 @@ class Collector:
         """Rows written (new or repeated) since start."""
         self.requests_sent = 0
         self.on_commit: Callable[[list[Row]], None] | None = None
+        self.stats_path = stats_path
+        self.lags_ms: deque[float] = deque(maxlen=LAG_SAMPLES)
+        """Event committed at its hall (its ``at``) to its row committed here, newest last."""
+        self._stats_at = 0.0
         self._generation = 0
         self._stop = threading.Event()
         self._db: CentralDB | None = None
@@ -153,6 +163,7 @@ class Collector:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._worker.join(timeout)
+        self._write_stats(force=True)
         self.client.disconnect()
         self.client.loop_stop()
         if self._db is not None:
@@ -192,6 +203,7 @@ class Collector:
                 if batch:
                     self._handle(batch)
                 self._ask_for_gaps()
+                self._write_stats()
             except Exception:  # keep collecting; the batch's messages were not acknowledged
                 log.exception("collector loop")
                 time.sleep(0.5)
@@ -221,8 +233,8 @@ class Collector:
     def _answer_seen(self, code: str, body: dict[str, Any]) -> None:
         track = self.halls.setdefault(code, HallTrack())
         track.request_at = time.monotonic()  # an answer in progress: do not ask again yet
-        if track.request and int(body.get("last", 0)) >= track.request[1]:
-            track.request = None
+        if track.request and (body.get("final") or int(body.get("last", 0)) >= track.request[1]):
+            track.request = None  # asked again at once for what is still missing
 
     def _handle(self, batch: list[Incoming]) -> None:
         rows, heads = self._parse(batch)
@@ -249,6 +261,11 @@ class Collector:
             track = self.halls.setdefault(code, HallTrack())
             track.head = max(track.head, head)
         self.committed += len(rows)
+        committed_at = time.time()
+        for r in rows:
+            with contextlib.suppress(ValueError):
+                at = datetime.fromisoformat(r.at).timestamp()
+                self.lags_ms.append(round((committed_at - at) * 1000, 1))
         if self.on_commit is not None:
             self.on_commit(rows)
         generation = self._generation
@@ -276,6 +293,23 @@ class Collector:
                     self._db = None
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _write_stats(self, force: bool = False) -> None:
+        """Every second (``--stats``): rows written, requests, the recent lags (ms)."""
+        now = time.monotonic()
+        if not self.stats_path or (not force and now - self._stats_at < 1.0):
+            return
+        self._stats_at = now
+        body = {
+            "committed": self.committed,
+            "requests": self.requests_sent,
+            "frontiers": {c: t.frontier for c, t in self.halls.items()},
+            "lags_ms": list(self.lags_ms),
+        }
+        tmp = f"{self.stats_path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(body, f)
+        os.replace(tmp, self.stats_path)
 
     def _ask_for_gaps(self) -> None:
         if not self.client.is_connected():

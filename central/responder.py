@@ -4,8 +4,9 @@ Runs beside the hall (``hall central respond``) as the client of role ``central`
 broker. A request ``{"id", "first", "last"}`` on ``<root>/central/req`` (bridged in from the
 centre) is answered on ``<root>/central/resync`` (bridged out) in chunks of at most
 :data:`CHUNK` events: ``{"id", "hall", "first", "last", "head", "events": [...]}`` where
-``head`` is the log's last seq. The log is opened with ``Store.reader`` (read-only, no lock):
-the queue service, the single writer, never notices. A request for more than
+``head`` is the log's last seq; the last message of an answer has ``"final": true``. The log
+is opened with ``Store.reader`` (read-only, no lock): the queue service, the single writer,
+never notices. A request for more than
 :data:`MAX_PER_REQUEST` events gets that many; the collector asks again for the rest.
 """
 
@@ -64,6 +65,7 @@ def answer(store: Store, code: str, request: dict[str, Any]) -> list[dict[str, A
                 "events": [],
             }
         )
+    out[-1]["final"] = True
     return out
 
 

@@ -117,6 +117,7 @@ def test_responder_answers_in_chunks_from_the_log(tmp_path: Path) -> None:
         assert [(p["first"], p["last"]) for p in parts] == [(3, CHUNK + 2), (CHUNK + 3, n)]
         assert [e["seq"] for p in parts for e in p["events"]] == list(range(3, n + 1))
         assert all(p["head"] == n and len(json.dumps(p)) < 262144 for p in parts)
+        assert [p.get("final", False) for p in parts] == [False, True]
         empty = answer(reader, "HQ", {"id": "r2", "first": n + 1, "last": n + 5})
         assert empty[0]["events"] == [] and empty[0]["head"] == n
     finally:
