@@ -94,13 +94,19 @@ class HallApp(App):
         return fut
 
     def screenshot_every(
-        self, directory: str | Path, every_s: float, name: Callable[[], str] | None = None
+        self,
+        directory: str | Path,
+        every_s: float,
+        name: Callable[[], str] | None = None,
+        keep: int = 120,
     ) -> None:
         """Write a screenshot to ``directory`` every ``every_s`` seconds (demo, remote
-        checking); also keeps ``latest.png`` pointing at the newest one."""
+        checking); ``latest.png`` is always the newest, and only the last ``keep``
+        numbered ones are kept (a day of demo does not fill the disk)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         counter = {"n": 0}
+        written: list[Path] = []
 
         def tick(_dt: float) -> None:
             counter["n"] += 1
@@ -110,6 +116,9 @@ class HallApp(App):
             tmp = directory / ".latest.png"
             tmp.write_bytes(path.read_bytes())
             tmp.replace(latest)
+            written.append(path)
+            while len(written) > keep:
+                written.pop(0).unlink(missing_ok=True)
 
         if self._shot_event is not None:
             self._shot_event.cancel()

@@ -68,6 +68,9 @@ class SampleApp(HallApp):
         assert threading.current_thread() is threading.main_thread(), source
         self.pushed += 1
 
+    def driver_shoot_every(self, directory: str, every_s: float, keep: int) -> None:
+        self.screenshot_every(directory, every_s, keep=keep)
+
     def driver_state(self) -> dict[str, Any]:
         return {"lang": self.lang, "taps": self.taps, "pushed": self.pushed}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -42,3 +43,20 @@ def test_taps_language_thread_handover_and_screenshot(launch_app, tmp_path: Path
         assert image.getpixel((2, 2)) == tuple(round(c * 255) for c in hex_rgb(PALETTE.background))
         colours = image.crop((0, 0, 1024, 300)).getcolors(100000)
         assert colours is not None and len(colours) > 20
+
+
+def test_periodic_screenshots_keep_the_latest_and_a_bounded_number(
+    launch_app, tmp_path: Path
+) -> None:
+    app = launch_app(python_module("ui.sample"))
+    shots = tmp_path / "screens"
+    app.call("shoot_every", str(shots), 0.1, 3)
+    deadline = time.monotonic() + 30
+    while not (shots / "sample-00006.png").exists():
+        assert time.monotonic() < deadline, sorted(p.name for p in shots.glob("*.png"))
+        time.sleep(0.05)
+    app.request("ping")
+    numbered = sorted(p.name for p in shots.glob("sample-*.png"))
+    assert len(numbered) <= 4 and "sample-00001.png" not in numbered
+    with Image.open(shots / "latest.png") as image:
+        assert image.size == (1024, 640)
