@@ -186,10 +186,16 @@ def run(
     halls: int = 20,
     seconds: float = 10.0,
     rate_factor: float = 10.0,
-    backlog_per_hall: int = 1000,
+    backlog_per_hall: int = 750,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix="hall-central-bench-"))
+    t_start = time.monotonic()
+    say = progress
+
+    def progress(message: str) -> None:  # the caller's, with the time
+        say(f"{time.monotonic() - t_start:5.1f}s {message}")
+
     codes = [f"B{chr(ord('A') + i)}" for i in range(halls)]
     passwords = {
         COLLECTOR_ID: os.urandom(8).hex(),
@@ -294,6 +300,7 @@ def run(
                     "SELECT count(*) - count(DISTINCT (hall, seq)) FROM events"
                 ).fetchone()[0]  # type: ignore[index]
             drain_s = max((last - first).total_seconds(), 1e-3)
+            progress("done")
         finally:
             poll = _POLL.pop(url, None)
             if poll is not None:

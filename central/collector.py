@@ -124,7 +124,7 @@ class Collector:
         self.client.username_pw_set(client_id, password)
         self.client.manual_ack_set(True)
         self.client.max_inflight_messages_set(100)
-        self.client.reconnect_delay_set(0.5, 4)
+        self.client.reconnect_delay_set(0.5, 2)
         if tls_ca:
             self.client.tls_set(ca_certs=tls_ca)
         self.client.on_connect = self._on_connect
