@@ -4,7 +4,8 @@ It holds a persistent session on the central broker (MQTT 5, ``clean_start`` fal
 expiry of a week) and acknowledges each message by hand only after the transaction holding its
 row is committed: a collector killed mid-write gets the messages again, and the unique key
 (hall, seq) with ``ON CONFLICT DO NOTHING`` makes the repeat harmless. Per hall it keeps the
-*frontier* (every seq up to it is held); a seq beyond ``frontier + 1`` means a gap (the hall's
+*frontier* (every seq up to it is in the database) and commits rows in seq order only, so the
+centre's table of a hall never has a hole; a seq beyond ``frontier + 1`` means a gap (the hall's
 broker restarted with its queue, or the service published while its broker was down): the
 collector asks the hall's responder for the missing range over the bridge
 (``<root>/central/req``), at most one request per hall at a time. The hall's heartbeat (its
@@ -40,16 +41,26 @@ log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
 LAG_SAMPLES = 20_000
+MAX_HELD = 200_000
+"""Rows held beyond one hall's gap at most (about 200 MB at worst); then they are dropped and
+asked for again once the gap is filled."""
 RECEIVE_MAXIMUM = 5000
 """Unacknowledged messages the broker may hand us: the largest batch."""
 
 
 @dataclass
 class HallTrack:
-    """What the collector knows of one hall."""
+    """What the collector knows of one hall.
+
+    Rows are committed in seq order: only the run that continues the frontier is written; a
+    row beyond a gap is *held* (in memory, its message acknowledged) until the gap is filled.
+    Held rows lost with the collector are asked for again (the hall's heartbeat shows the head).
+    """
 
     frontier: int = 0
     above: set[int] = field(default_factory=set)
+    """Seqs stored beyond the frontier (only in a database written out of order before)."""
+    held: dict[int, Row] = field(default_factory=dict)
     head: int = 0
     """The hall's last seq as far as we heard (events, heartbeats, answers)."""
     epoch: str | None = None
@@ -57,18 +68,39 @@ class HallTrack:
     request: tuple[int, int] | None = None
     request_at: float = 0.0
 
-    def advanced(self, seqs: set[int]) -> tuple[int, set[int]]:
-        """Frontier and seqs above it after ``seqs`` are held too."""
-        frontier, above = self.frontier, self.above | {s for s in seqs if s > self.frontier}
-        while frontier + 1 in above:
-            frontier += 1
-            above.discard(frontier)
-        return frontier, above
+    def plan(self, rows: list[Row]) -> tuple[list[Row], int]:
+        """Take ``rows`` in; the rows to write now (in seq order) and the frontier after them."""
+        for r in rows:
+            if r.seq > self.frontier and r.seq not in self.above:
+                self.held.setdefault(r.seq, r)
+        if len(self.held) > MAX_HELD:  # a gap nobody fills: forget, ask again later
+            self.held.clear()
+        out: list[Row] = []
+        frontier = self.frontier
+        while True:
+            nxt = frontier + 1
+            if nxt in self.held:
+                out.append(self.held[nxt])
+            elif nxt not in self.above:
+                break
+            frontier = nxt
+        return out, frontier
+
+    def committed(self, frontier: int, now: float) -> None:
+        """The rows up to ``frontier`` are in the database."""
+        if frontier > self.frontier:
+            self.progress_at = now
+        for seq in range(self.frontier + 1, frontier + 1):
+            self.held.pop(seq, None)
+            self.above.discard(seq)
+        self.frontier = frontier
+        self.head = max(self.head, frontier, max(self.held, default=0))
 
     def missing(self, now: float, tail_after_s: float) -> tuple[int, int] | None:
         """The range to ask for now, if any."""
-        if self.above:
-            return self.frontier + 1, min(self.above) - 1
+        beyond = min(min(self.held, default=2**62), min(self.above, default=2**62))
+        if beyond < 2**62:
+            return self.frontier + 1, beyond - 1
         if self.head > self.frontier and now - self.progress_at >= tail_after_s:
             return self.frontier + 1, self.head
         return None
@@ -238,25 +270,25 @@ class Collector:
 
     def _handle(self, batch: list[Incoming]) -> None:
         rows, heads = self._parse(batch)
-        by_hall: dict[str, set[int]] = {}
-        epochs: dict[str, str] = {}
+        by_hall: dict[str, list[Row]] = {}
         for r in rows:
-            by_hall.setdefault(r.hall, set()).add(r.seq)
-            epochs[r.hall] = r.epoch
-        planned = {}
-        for code, seqs in by_hall.items():
-            planned[code] = self.halls.setdefault(code, HallTrack()).advanced(seqs)
-        self._write(rows, {c: (f, epochs.get(c)) for c, (f, _a) in planned.items()})
+            by_hall.setdefault(r.hall, []).append(r)
+        write: list[Row] = []
+        frontiers: dict[str, tuple[int, str | None]] = {}
+        for code, hall_rows in by_hall.items():
+            track = self.halls.setdefault(code, HallTrack())
+            run, frontier = track.plan(hall_rows)
+            write += run
+            frontiers[code] = (frontier, run[-1].epoch if run else track.epoch)
+        self._write(write, frontiers)
         now = time.monotonic()
-        for code, (frontier, above) in planned.items():
+        for code, (frontier, epoch) in frontiers.items():
             track = self.halls[code]
-            if frontier > track.frontier:
-                track.progress_at = now
-            track.frontier, track.above = frontier, above
-            track.head = max(track.head, frontier, max(above, default=0))
-            track.epoch = epochs.get(code, track.epoch)
+            track.committed(frontier, now)
+            track.epoch = epoch
             if track.request and track.frontier >= track.request[1]:
                 track.request = None
+        rows = write
         for code, head in heads.items():
             track = self.halls.setdefault(code, HallTrack())
             track.head = max(track.head, head)

@@ -146,6 +146,14 @@ class Centre:
             ).fetchall()
         return [(int(s), ep, at, t, d) for s, ep, at, t, d in rows]
 
+    def collected_at(self, code: str) -> list[object]:
+        """When each row of a hall was written centrally, in seq order."""
+        with psycopg.connect(self.db_url) as db:
+            rows = db.execute(
+                "SELECT collected_at FROM events WHERE hall = %s ORDER BY seq", (code,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def wait_in_sync(self, timeout: float = 40.0) -> None:
         """Until the centre holds exactly each hall's log (then compare contents)."""
         deadline = time.monotonic() + timeout

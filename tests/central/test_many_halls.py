@@ -51,6 +51,8 @@ def assert_centre_matches(centre: Centre) -> None:
         log = hall.log()
         rows = centre.central_rows(code)
         assert [r[0] for r in rows] == list(range(1, len(log) + 1)), code
+        committed = centre.collected_at(code)  # in seq order: committed in order, no holes
+        assert committed == sorted(committed), code
         for (seq, epoch, at, etype, data), (cseq, cepoch, cat, ctype, cdata) in zip(
             log, rows, strict=True
         ):

@@ -125,15 +125,22 @@ def test_responder_answers_in_chunks_from_the_log(tmp_path: Path) -> None:
         store.close()
 
 
+def _row(seq: int) -> Row:
+    return Row("HA", seq, "e1", "2026-11-25T10:00:00.000+08:00", "2026-11-25", "t", {})
+
+
 def test_gap_arithmetic() -> None:
     track = HallTrack(frontier=10)
-    frontier, above = track.advanced({11, 12, 15, 16})
-    assert (frontier, above) == (12, {15, 16})
-    track.frontier, track.above = frontier, above
+    run, frontier = track.plan([_row(s) for s in (12, 11, 15, 16, 9)])
+    assert ([r.seq for r in run], frontier) == ([11, 12], 12)  # in order; 9 is old
+    track.committed(frontier, now=0.0)
+    assert sorted(track.held) == [15, 16]  # beyond the gap: held, not written
     assert track.missing(now=0, tail_after_s=3) == (13, 14)
-    track.frontier, track.above = track.advanced({13, 14})
-    assert (track.frontier, track.above) == (16, set())
-    track.head, track.progress_at = 20, 100.0
+    run, frontier = track.plan([_row(14), _row(13)])
+    assert ([r.seq for r in run], frontier) == ([13, 14, 15, 16], 16)
+    track.committed(frontier, now=100.0)
+    assert (track.frontier, track.held) == (16, {})
+    track.head = 20
     assert track.missing(now=101.0, tail_after_s=3) is None  # may still be on its way
     assert track.missing(now=104.0, tail_after_s=3) == (17, 20)  # the tail never came
 
