@@ -22,7 +22,7 @@ from tests.runner.hallup import REPO, HallUp, alive, wait_gone, write_machine
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
-def _wait_ticket(var: Path, up: HallUp, timeout: float = 60.0) -> list[Path]:
+def _wait_ticket(var: Path, up: HallUp, timeout: float = 90.0) -> list[Path]:
     deadline = time.monotonic() + timeout
     tickets = var / "tickets"
     while not list(tickets.glob("*.png")):
