@@ -226,3 +226,24 @@ def _wait_event(db: Path, etype: str, up: HallUp, timeout: float) -> list[dict]:
         assert time.monotonic() < deadline, f"no {etype} in {timeout}s"
         time.sleep(1)
     return found
+
+
+def test_hall_up_on_a_lost_event_log_refuses_with_the_services_advice(tmp_path: Path) -> None:
+    """After the first start the log is never created again: a lost one stops hall up, with
+    what to do, instead of a new hall that hands out A001 again."""
+    var = tmp_path / "var"
+    machine = str(write_machine(tmp_path, '[machine]\nname = "server"\n'))
+    first = HallUp(var, "--machine", machine)
+    try:
+        first.wait_up()
+    finally:
+        assert first.stop() == 0, first.output
+    (var / "hall.db").unlink()
+    for suffix in ("-wal", "-shm"):
+        (var / f"hall.db{suffix}").unlink(missing_ok=True)
+    again = HallUp(var, "--machine", machine)
+    assert again.wait_exit(60) == 1, again.output
+    assert "queue-service exited during start" in again.output
+    assert "Restore hall.db from the backup" in again.output
+    assert "first start" not in again.output
+    assert not (var / "hall.db").exists()
