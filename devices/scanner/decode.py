@@ -175,6 +175,9 @@ WEAK_CHECK = ("EAN13", "EAN8", "UPCA", "UPCE", "I25", "CODABAR", "CODE39")
 """1D symbologies whose check (a mod-10 digit, or none) lets a misread through."""
 SOLO_QUALITY = 10
 """A weak-check read stands alone only when this many of zbar's scan lines agreed on it."""
+STRONG_LINES = 3
+"""A resampled view's 1D read backs a vote when this many scan lines read it (misreads
+seen in such views were all on a single line)."""
 
 
 def model_reads(gray: np.ndarray, symbologies: Sequence[str]) -> list[Decoded]:
@@ -285,6 +288,10 @@ class _Tally:
     """Views that read it."""
     lines: Counter[Key] = field(default_factory=Counter)
     """zbar scan lines that read it, over those views."""
+    sharpest: Counter[Key] = field(default_factory=Counter)
+    """Most scan lines that read it in one view."""
+    rungs: dict[Key, set[str]] = field(default_factory=dict)
+    """The rungs whose views read it."""
     trusted: set[Key] = field(default_factory=set)
 
     def add(self, reads: list[Decoded]) -> None:
@@ -293,28 +300,38 @@ class _Tally:
             key = (read.symbology, read.payload)
             self.first.setdefault(key, read)
             best[key] = max(best.get(key, 0), read.quality)
+            self.rungs.setdefault(key, set()).add(read.step)
             if _trusted(read):
                 self.trusted.add(key)
         for key, quality in best.items():
             self.votes[key] += 1
             if self.first[key].step != "model":
                 self.lines[key] += quality
+                self.sharpest[key] = max(self.sharpest[key], quality)
 
     def _rival_lines(self, key: Key) -> int:
         return max((n for k, n in self.lines.items() if k[0] == key[0] and k != key), default=0)
 
     def _accepted(self, key: Key) -> bool:
         symbology = key[0]
+        # zbar can read one worn code two ways on different scan lines: a text must hold
+        # more than twice the scan lines of any rival of its symbology.
+        clear = self.lines[key] > 2 * self._rival_lines(key)
         if symbology in WEAK_CHECK and self.first[key].step != "model":
-            clear = self.lines[key] > 2 * self._rival_lines(key)
             enough = key in self.trusted or (
                 self.votes[key] >= 2 and self.lines[key] >= SOLO_QUALITY
             )
             return clear and enough
         if key in self.trusted:
             return True
+        if not clear:
+            return False
         top = max(n for k, n in self.votes.items() if k[0] == symbology)
-        return self.votes[key] >= 2 and self.votes[key] * 2 > top
+        # Views of one rung are alike (a view, smoothed, sharpened): a misread on a single
+        # scan line repeats in each. So one of them must hold it on STRONG_LINES scan
+        # lines, or another rung must read it too.
+        independent = self.sharpest[key] >= STRONG_LINES or len(self.rungs[key]) >= 2
+        return self.votes[key] >= 2 and self.votes[key] * 2 > top and independent
 
     def elect(self) -> list[Decoded]:
         """Trusted reads, and 1D reads that enough agreeing views hold against rivals."""

@@ -19,8 +19,9 @@ from .conftest import needs_fixtures, sample
 BLANK = np.full((480, 640, 3), 180, np.uint8)
 
 
-def _drain(scanner: CameraScanner, timeout: float = 20.0) -> list[ScanEvent]:
-    """Events until the end of the source."""
+def _drain(scanner: CameraScanner, timeout: float = 120.0) -> list[ScanEvent]:
+    """Events until the end of the source (the timeout is a safety net for a hang: a busy
+    machine runs the full ladder of a frame for seconds)."""
     events = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -87,6 +87,39 @@ def test_tally_strong_check_codes_keep_the_vote_rule() -> None:
     assert resampled.elect() == []
 
 
+def _c128(payload: str, quality: int, step: str = "regions") -> Decoded:
+    return Decoded("CODE128", payload, step, payload.encode(), quality=quality)
+
+
+def test_tally_single_line_reads_of_one_rung_do_not_confirm_each_other() -> None:
+    """A view, the same smoothed and sharpened: a one-scan-line misread repeats in each."""
+    alike = _Tally()
+    alike.add([_c128("G)202670232553'", 1)])
+    alike.add([_c128("G)202670232553'", 1)])
+    assert alike.elect() == []
+    two_rungs = _Tally()
+    two_rungs.add([_c128("GY2026050329807", 1, "sharpen")])
+    two_rungs.add([_c128("GY2026050329807", 1)])
+    assert [r.payload for r in two_rungs.elect()] == ["GY2026050329807"]
+    strong = _Tally()
+    strong.add([_c128("GY2026051451329", 8)])
+    strong.add([_c128("GY2026051451329", 41)])
+    assert [r.payload for r in strong.elect()] == ["GY2026051451329"]
+
+
+def test_tally_a_code_read_two_ways_is_not_confirmed_until_one_way_dominates() -> None:
+    tally = _Tally()
+    for views in (
+        [_c128("GY2026702325531", 1), _c128("G)202670232553'", 1)],
+        [_c128("GY2026702325531", 2)],
+        [_c128("GY2026702325531", 11), _c128("G)202670232553'", 7)],
+    ):
+        tally.add(views)
+    assert tally.elect() == []  # 14 scan lines against 8
+    tally.add([_c128("GY2026702325531", 9, "rotations")])
+    assert [r.payload for r in tally.elect()] == ["GY2026702325531"]  # 23 against 8
+
+
 def _sheared_code(text: str, slope: float, degrees: float, dark_mode: bool) -> np.ndarray:
     """A CODE128 label whose bars lean against its axis (a sheared print, or perspective),
     turned by ``degrees`` in a 640x480 frame, blurred and noisy."""
