@@ -222,13 +222,7 @@ class GuideApp(HallApp):
         )
         ids.connection.text = self.t_(f"connection.{v.connection}")
         self.connection_ground = CONNECTION_GROUND[v.connection]
-        if v.pending:
-            ids.message.text, level = self.t_("sending"), "info"
-        elif v.message:
-            ids.message.text = self.tr(v.message.key, self.lang, **dict(v.message.params))
-            level = v.message.level
-        else:
-            ids.message.text, level = "", "info"
+        ids.message.text, level = self._message_text(v)
         self.message_colour = PALETTE.rgba(MESSAGE_COLOUR[level])
         for tab in TABS:
             b = ids[f"tab_{tab}"]
@@ -244,6 +238,14 @@ class GuideApp(HallApp):
         ids.notice_now.text = (
             v.notice.get(self.lang) or v.notice.get("zh-Hant") or self.t_("notice.none")
         )
+
+    def _message_text(self, v: GuideView) -> tuple[str, str]:
+        """The status line's text and level (a reply's error code shows its translation)."""
+        if v.pending:
+            return self.t_("sending"), "info"
+        if v.message:
+            return self.tr(v.message.key, self.lang, **dict(v.message.params)), v.message.level
+        return "", "info"
 
     def _fill(self, name: str, signature: Any, make: Any, force: bool) -> None:
         """Rebuild list ``name`` when what it shows changed."""
@@ -446,6 +448,7 @@ class GuideApp(HallApp):
             "signed_in": v.signed_in,
             "waiting": [[r.number, r.item, r.priority, r.target_window] for r in v.waiting],
             "unprinted": [r.number for r in v.unprinted],
+            "unseen": v.unseen_waiting,
             "windows": {w.window: [w.status, w.current, w.staff_id] for w in v.windows},
             "kiosks": {k.client: [k.online, k.printer] for k in v.kiosks},
             "low": [[r.number, r.level, r.reason] for r in v.low_ratings],
@@ -454,6 +457,7 @@ class GuideApp(HallApp):
             "notice": v.notice,
             "pending": v.pending,
             "message": v.message.key if v.message else None,
+            "message_text": self._message_text(v)[0],
             "sent": list(self.controller.sent),
         }
 

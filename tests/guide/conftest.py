@@ -1,0 +1,52 @@
+"""GUI fixtures for the guide console and the rating pad: Xvfb, apps, a hall whose clock runs
+from a working morning, and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hall.conf import HallConfig
+from tests.support import FakeClock, RunningHall, start_hall
+from ui.driver import python_module
+from ui.testing import gui_display, launch_app  # noqa: F401  (fixtures)
+
+LANGS = ("zh-Hant", "zh-Hans", "en")
+
+
+def running_clock(*local: int) -> Callable[[], float]:
+    """A clock that starts at a local time (a working day's morning) and runs."""
+    base, started = FakeClock.local(*local)(), time.time()
+    return lambda: base + (time.time() - started)
+
+
+@pytest.fixture
+def live_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
+    """The mini hall on Wednesday 2026-11-25 from 09:40, its clock running."""
+    running = start_hall(mini_config, tmp_path, clock=running_clock(2026, 11, 25, 9, 40))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def app_argv(module: str, hall: RunningHall, tmp_path: Path, *extra: str) -> list[str]:
+    return python_module(
+        module, *extra,
+        "--config", str(hall.config.directory),
+        "--var", str(tmp_path),
+        "--port", str(hall.port),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``HALL_SCREENSHOT_DIR`` (docs/screenshots) or a temp dir."""
+    chosen = os.environ.get("HALL_SCREENSHOT_DIR")
+    path = Path(chosen) if chosen else tmp_path / "shots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

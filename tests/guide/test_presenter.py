@@ -1,0 +1,166 @@
+"""The guide console's presenter without a window or a broker: snapshots, statuses and
+events in, view state out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from guide.presenter import GuidePresenter, printer_key, reason_text
+from hall.conf import HallConfig
+from hall.contract.queue import Ticket
+from tests.support import FakeClock
+
+ROOT = "hall/GY/v1"
+DAY = "2026-11-25"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock.local(2026, 11, 25, 10, 0)
+
+
+@pytest.fixture
+def p(mini_config: HallConfig, clock: FakeClock) -> GuidePresenter:
+    presenter = GuidePresenter(mini_config, clock)
+    assert presenter.topics.root == ROOT
+    presenter.set_connected(True)
+    return presenter
+
+
+def _ticket(number: str, issued_at: float, item: str = "XK-GA-001", **kw: Any) -> dict:
+    serial = int(number[1:])
+    return Ticket(
+        id=f"20261125-{number}", ref=f"GY-20261125-{number}", day=DAY, number=number,
+        prefix=number[0], serial=serial, item=item, priority=kw.pop("priority", "normal"),
+        rank=kw.pop("rank", 0), issued_at=issued_at, order_key=issued_at, kiosk="kiosk-01", **kw,
+    ).model_dump(mode="json")  # fmt: skip
+
+
+class Feed:
+    def __init__(self, p: GuidePresenter) -> None:
+        self.p, self.seq = p, 0
+
+    def event(self, etype: str, **data: Any) -> None:
+        self.seq += 1
+        body = {"seq": self.seq, "epoch": "e1", "type": etype, "at": "", "day": DAY, "data": data}
+        self.p.handle(f"{ROOT}/events", body)
+
+    def state(self, name: str, **body: Any) -> None:
+        stamp = {"seq": self.seq, "epoch": "e1", "day": DAY, "at": "2026-11-25T10:00:00+08:00"}
+        self.p.handle(f"{ROOT}/state/{name}", {**stamp, **body})
+
+
+def test_waiting_list_in_call_order_with_waits_moves_and_priorities(p, clock) -> None:
+    feed, now = Feed(p), clock()
+    for i, number in enumerate(("A001", "A002", "A003")):
+        feed.event("ticket.issued", ticket=_ticket(number, now - 600 + i * 60), ahead=i,
+                   est_wait_min=5.0)  # fmt: skip
+    feed.event("ticket.prioritised", ticket="20261125-A003", priority="vip", rank=4, by="S004")
+    feed.event("ticket.moved", ticket="20261125-A001", item="XK-GA-002", target_window="W04")
+    feed.event("ticket.called", ticket="20261125-A002", number="A002", item="XK-GA-001",
+               window="W01", at=now)  # fmt: skip
+    v = p.view()
+    assert [(r.number, r.priority, r.item, r.target_window, r.wait_min) for r in v.waiting] == [
+        ("A003", "vip", "XK-GA-001", None, 8),
+        ("A001", "normal", "XK-GA-002", "W04", 10),
+    ]
+    feed.event("ticket.requeued", ticket="20261125-A002", order_key=now, skips=1, window="W01")
+    assert [r.number for r in p.view().waiting] == ["A003", "A001", "A002"]
+    feed.event("ticket.voided", ticket="20261125-A001", reason="guide", note="dup")
+    assert [r.number for r in p.view().waiting] == ["A003", "A002"]
+
+
+def test_unprinted_tickets_until_a_reprint_and_unseen_ones_counted(p, clock) -> None:
+    feed, now = Feed(p), clock()
+    feed.event("ticket.issued", ticket=_ticket("A001", now), ahead=0, est_wait_min=1.0)
+    feed.event("ticket.printed", ticket="20261125-A001", ok=False, error="paper_out")
+    v = p.view()
+    assert [r.number for r in v.unprinted] == ["A001"]
+    assert v.waiting[0].printed == "failed"
+    feed.event("ticket.reprint", ticket="20261125-A001", kiosk="kiosk-02")
+    assert p.view().unprinted == ()
+    prefix = {"waiting": 3, "open_windows": 1, "service_minutes": 8.0, "est_wait_min": 16.0,
+              "last_issued": 3}  # fmt: skip
+    feed.state("queues", prefixes={"A": prefix}, items_waiting={"XK-GA-001": 3})
+    v = p.view()
+    assert v.unseen_waiting == 2, "two waited before the console connected"
+    assert v.prefixes == (("A", 3, 16.0),)
+
+
+def test_windows_staff_kiosks_and_the_service(p) -> None:
+    feed = Feed(p)
+    board_w = {"status": "closed", "after_hours": False, "current": None, "current_status": None}
+    feed.state("board", recent_calls=[], windows={"W01": board_w, "W02": {**board_w,
+               "status": "paused"}})  # fmt: skip
+    feed.state("window/W01", window={"status": "open", "after_hours": False},
+               ticket={"number": "A007", "status": "serving"},
+               staff={"staff": "S011", "name": "趙窗口"})  # fmt: skip
+    feed.state("staff", on_duty=[{"client": "guide-01", "staff": "S004", "name": "陳導辦"}])
+    p.handle(
+        f"{ROOT}/status/kiosk-02", {"client": "kiosk-02", "online": True, "printer": "paper_out"}
+    )
+    p.handle(f"{ROOT}/status/window-01", {"client": "window-01", "online": True})
+    v = p.view()
+    rows = {w.window: w for w in v.windows}
+    assert (rows["W01"].status, rows["W01"].current, rows["W01"].staff) == (
+        "open",
+        "A007",
+        "趙窗口",
+    )
+    assert rows["W02"].status == "paused" and rows["W03"].status == "unknown"
+    assert [(k.client, k.online, k.printer) for k in v.kiosks] == [
+        ("kiosk-01", None, "unknown"),
+        ("kiosk-02", True, "paper_out"),
+    ]
+    assert printer_key(True, "paper_out") == "guide.printer.paper_out"
+    assert printer_key(False, "ok") == "guide.kiosk.offline"
+    assert v.connection == "online"
+    p.set_service_responding(False)
+    assert p.view().connection == "service_offline"
+    p.set_connected(False)
+    assert p.view().connection == "offline"
+
+
+def test_ratings_complaints_appointments_and_notice(p) -> None:
+    feed = Feed(p)
+    low = {"ticket": "20261125-E001", "number": "E001", "window": "W03", "staff": "S013",
+           "level": 1, "reason": "wait, 太慢了", "at": 1.0}  # fmt: skip
+    feed.state("ratings", today={"5": 3, "1": 1}, low=[low])
+    complaint = {"id": "C20261125-001", "opened_at": 1.0, "applicant": "王先生", "what": "等候過久",
+                 "window": "W02", "ticket": None, "by": "S004", "status": "open"}  # fmt: skip
+    feed.state("complaints", open=[complaint], closed_recently=[], opened_this_month=1)
+    booking = {"day": DAY, "item": "XK-SW-001", "name": "林", "phone": "138****1234",
+               "status": "booked"}  # fmt: skip
+    feed.state("appointments", days={
+        DAY: [{**booking, "code": "BBBBBB", "slot": "14:00"}, {**booking, "code": "AAAAAA",
+              "slot": "09:00"}],
+        "2026-11-26": [{**booking, "code": "CCCCCC", "slot": "09:00", "day": "2026-11-26"}],
+    })  # fmt: skip
+    feed.state("notice", text={"zh-Hant": "午休", "en": "Lunch"}, until=None, by="S004")
+    v = p.view()
+    assert v.ratings_today == {"5": 3, "1": 1} and v.low_ratings[0].number == "E001"
+    assert [c.id for c in v.complaints] == ["C20261125-001"]
+    assert [a.code for a in v.appointments] == ["AAAAAA", "BBBBBB"]
+    assert v.appointments_ahead == 1
+    assert v.notice == {"zh-Hant": "午休", "en": "Lunch"}
+    assert reason_text("wait, 太慢了", "zh-Hant") == "等候太久、太慢了"
+    assert reason_text("wait, attitude", "en") == "Waited too long, Unfriendly staff"
+
+
+def test_a_new_business_day_drops_yesterdays_tickets(p, clock) -> None:
+    feed = Feed(p)
+    feed.event("ticket.issued", ticket=_ticket("A001", clock()), ahead=0, est_wait_min=1.0)
+    assert len(p.view().waiting) == 1
+    p.handle(f"{ROOT}/events", {"seq": 9, "epoch": "e1", "type": "day.opened", "at": "",
+             "day": "2026-11-26", "data": {"day": "2026-11-26", "previous": DAY}})  # fmt: skip
+    assert p.view().waiting == ()
+
+
+def test_unreadable_messages_change_nothing(p) -> None:
+    p.handle(f"{ROOT}/state/queues", {"prefixes": "nonsense"})
+    p.handle(f"{ROOT}/events", {"type": "ticket.issued", "data": {"ticket": 3}})
+    p.handle("other/root/state/queues", {})
+    v = p.view()
+    assert v.waiting == () and v.prefixes == ()
