@@ -24,7 +24,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from hall.codes import Reason, classify, mask_id
@@ -126,7 +126,6 @@ class Applicant:
     """The half-made choice of the applicant in front of the kiosk."""
 
     priority: str = "normal"
-    appointment_code: str = ""
     item_class: ItemClass | None = None
     unit: str | None = None
     item: str | None = None
@@ -142,7 +141,6 @@ class Applicant:
     retry_at: float | None = None
     after_id_scan: bool = False
     """The ID scan was asked for a real-name item: issue as soon as it is attached."""
-    history: list[str] = field(default_factory=list)
 
 
 LABEL_KEYS = (
@@ -215,8 +213,6 @@ class Presenter:
         return self.view
 
     def _go(self, screen: str) -> None:
-        if screen != self.screen:
-            self.applicant.history.append(self.screen)
         self.screen = screen
         self.message = ("", "")
 
@@ -252,7 +248,7 @@ class Presenter:
         self.touched()
         a = self.applicant
         if a.priority == code:
-            a.priority, a.appointment_code = "normal", ""
+            a.priority = "normal"
         elif code == "appointment":
             a.typed = ""
             self._go("appointment")
