@@ -54,8 +54,7 @@ class GuideController:
         self.config = config
         self.endpoint = endpoint
         self.topics = Topics(config.topic_root)
-        self._clock = clock
-        self.presenter = GuidePresenter(config, self.service_now)
+        self.presenter = GuidePresenter(config, clock)
         self.on_change = on_change
         self.retry_s = retry_s
         self.client: HallClient | None = None
@@ -64,12 +63,6 @@ class GuideController:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="guide-cmd")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def service_now(self) -> float:
-        """Now on the service's clock (from its heartbeat): waits are measured on the clock
-        that stamped the tickets."""
-        client = self.client
-        return client.service_deadline(0.0) if client is not None else self._clock()
 
     # ------------------------------------------------------------ link
 

@@ -8,6 +8,7 @@ issued before it connected; ``state/queues`` counts them). Texts are translation
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -127,6 +128,8 @@ class GuideView:
     appointments: tuple[Appointment, ...]
     """Today's bookings."""
     appointments_ahead: int
+    day: str
+    """The business day shown (the service's)."""
     notice: dict[str, str]
     pending: str | None
     message: Message | None
@@ -172,6 +175,8 @@ class GuidePresenter:
         self.signed_in: tuple[str, str] | None = None
         self.pending: str | None = None
         self.message: Message | None = None
+        self._offset = 0.0
+        """The service's clock minus ours, from the latest stamp (waits use its clock)."""
 
     # ------------------------------------------------------------ inputs
 
@@ -196,6 +201,10 @@ class GuidePresenter:
         if not topic.startswith(root):
             return
         name = topic[len(root) :]
+        stamp = body.get("at") if name == "events" else None  # live, never retained
+        if isinstance(stamp, str) and stamp:
+            with contextlib.suppress(ValueError):
+                self._offset = datetime.fromisoformat(stamp).timestamp() - self.clock()
         with self._lock:
             if name == "events":
                 self._event(body)
@@ -289,8 +298,12 @@ class GuidePresenter:
             wait_min=max(0, int((now - t.issued_at) // 60)), printed=t.printed, kiosk=t.kiosk,
         )  # fmt: skip
 
+    def now(self) -> float:
+        """Now on the service's clock (the one that stamped the tickets)."""
+        return self.clock() + self._offset
+
     def view(self) -> GuideView:
-        now = self.clock()
+        now = self.now()
         with self._lock:
             s = self._s
             active = [t for t in s.tickets.values() if t.status == "waiting"]
@@ -355,6 +368,7 @@ class GuidePresenter:
                 complaints=tuple(s.complaints.open) if s.complaints else (),
                 appointments=appointments,
                 appointments_ahead=ahead,
+                day=today,
                 notice=dict(s.notice.text) if s.notice else {},
                 pending=self.pending,
                 message=self.message,

@@ -280,7 +280,7 @@ class GuideApp(HallApp):
             parts.append(self.t_("queue.to_window", window=r.target_window))
         parts.append(self.t_("queue.wait", minutes=r.wait_min))
         if r.printed == "failed":
-            parts.append("⚠ " + self.t_("queue.not_printed") + f" ({r.kiosk})")
+            parts.append("(!) " + self.t_("queue.not_printed") + f" ({r.kiosk})")
         return "  ".join(parts)
 
     def _draw_queue(self, v: GuideView, force: bool) -> None:
@@ -360,7 +360,7 @@ class GuideApp(HallApp):
         self._fill("kiosks_list", v.kiosks, kiosks, force)
 
     def _kiosk_text(self, k: KioskRow) -> str:
-        mark = "⚠ " if k.online is False or k.printer not in ("ok", "unknown") else ""
+        mark = "(!) " if k.online is False or k.printer not in ("ok", "unknown") else ""
         return f"{mark}{k.client}: {self.tr(printer_key(k.online, k.printer), self.lang)}"
 
     def _draw_feedback(self, v: GuideView, force: bool) -> None:
@@ -410,7 +410,7 @@ class GuideApp(HallApp):
 
     def _draw_appointments(self, v: GuideView, force: bool) -> None:
         ids = self.root_widget.ids
-        ids.appointments_title.text = self.t_("appointments.title", day=ids.day_in.text)
+        ids.appointments_title.text = self.t_("appointments.title", day=v.day)
         ids.appointments_ahead.text = (
             self.t_("appointments.ahead", count=v.appointments_ahead)
             if v.appointments_ahead

@@ -3,6 +3,7 @@ events in, view state out."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -164,3 +165,14 @@ def test_unreadable_messages_change_nothing(p) -> None:
     p.handle("other/root/state/queues", {})
     v = p.view()
     assert v.waiting == () and v.prefixes == ()
+
+
+def test_waits_are_measured_on_the_services_clock(p, clock) -> None:
+    """A console whose clock is an hour behind the service's still shows true waits."""
+    service_now = clock() + 3600
+    body = {"seq": 1, "epoch": "e1", "type": "ticket.issued", "day": DAY,
+            "at": datetime.fromtimestamp(service_now, UTC).isoformat(),
+            "data": {"ticket": _ticket("A001", service_now - 300), "ahead": 0,
+                     "est_wait_min": 1.0}}  # fmt: skip
+    p.handle(f"{ROOT}/events", body)
+    assert p.view().waiting[0].wait_min == 5
