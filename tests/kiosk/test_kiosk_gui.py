@@ -142,6 +142,27 @@ def test_paper_out_still_shows_the_number_and_qr(
     assert hall.service.state.ticket_by_number(state["number"]).printed == "failed"
 
 
+def test_service_away_is_said_and_the_kiosk_recovers_by_itself(
+    launch_app, hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    app = start_kiosk(launch_app, hall, simulator.url)
+    app.tap("by_department")
+    app.tap("key:entry:U01")
+    app.tap("key:entry:XK-GA-001")
+    hall.stop_service()
+    state = app.wait_for(lambda s: s["banner"], 30, "the kiosk notices the service is gone")
+    assert "導辦員" in state["banner"]
+    app.tap("take")
+    state = app.wait_for(lambda s: s["message_kind"] == "error", 60, "the issue fails")
+    assert state["screen"] == "confirm"
+    hall.start_service()  # no restart of the kiosk: it retries the same request
+    state = app.wait_for(lambda s: s["screen"] == "issued", 60, "the retry is answered")
+    assert state["number"] == "A001"
+    app.wait_for(lambda s: not s["banner"], 30, "the banner goes")
+    assert [t.number for t in hall.service.state.tickets.values()] == ["A001"]
+    assert len(simulator.wait_for_receipts(1, timeout=10)) == 1
+
+
 # ------------------------------------------------------------------ screenshots
 
 LANGS = ("zh-Hant", "zh-Hans", "en")
