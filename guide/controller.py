@@ -54,7 +54,7 @@ class GuideController:
         self.config = config
         self.endpoint = endpoint
         self.topics = Topics(config.topic_root)
-        self.presenter = GuidePresenter(config, clock)
+        self.presenter = GuidePresenter(config, clock, endpoint.client_id)
         self.on_change = on_change
         self.retry_s = retry_s
         self.client: HallClient | None = None

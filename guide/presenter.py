@@ -162,8 +162,13 @@ class _State:
 class GuidePresenter:
     """Thread-safe: MQTT handlers call :meth:`handle`, the screen reads :meth:`view`."""
 
-    def __init__(self, config: HallConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, config: HallConfig, clock: Callable[[], float] = time.time, client_id: str = ""
+    ) -> None:
         self.config = config
+        self.client_id = client_id
+        """This console's client: ``state/staff`` tells who is signed in here (a restarted
+        console picks up its sign-in; one that ended with the business day is dropped)."""
         self.clock = clock
         self.topics = Topics(config.topic_root)
         self.kiosk_ids = tuple(c.id for c in config.clients_with_role(Role.KIOSK))
@@ -236,6 +241,9 @@ class GuidePresenter:
             setattr(s, name, snap)
         elif name == "staff":
             s.staffing = snap
+            if self.client_id:
+                mine = next((d for d in snap.on_duty if d.client == self.client_id), None)
+                self.signed_in = (mine.staff, mine.name) if mine else None
         if getattr(snap, "day", None):
             self._new_day(snap.day)
 

@@ -28,6 +28,7 @@ class AppKind(StrEnum):
     DISPLAY = "display"
     TERMINAL = "terminal"
     GUIDE = "guide"
+    RATING = "rating"
     SIGNIN = "signin"
     DUTY = "duty"
 
@@ -37,6 +38,7 @@ APP_ROLE: dict[AppKind, Role] = {
     AppKind.DISPLAY: Role.DISPLAY,
     AppKind.TERMINAL: Role.WINDOW,
     AppKind.GUIDE: Role.GUIDE,
+    AppKind.RATING: Role.RATING,
     AppKind.SIGNIN: Role.SIGNIN,
     AppKind.DUTY: Role.DUTY,
 }

@@ -176,3 +176,16 @@ def test_waits_are_measured_on_the_services_clock(p, clock) -> None:
                      "est_wait_min": 1.0}}  # fmt: skip
     p.handle(f"{ROOT}/events", body)
     assert p.view().waiting[0].wait_min == 5
+
+
+def test_the_consoles_sign_in_follows_state_staff(mini_config, clock) -> None:
+    p = GuidePresenter(mini_config, clock, client_id="guide-01")
+    feed = Feed(p)
+    duty = [
+        {"client": "guide-01", "staff": "S004", "name": "陳導辦"},
+        {"client": "window-01", "staff": "S011", "name": "趙窗口", "window": "W01"},
+    ]
+    feed.state("staff", on_duty=duty)
+    assert (p.view().signed_in, p.view().signed_in_name) == ("S004", "陳導辦")
+    feed.state("staff", on_duty=duty[1:])  # signed out elsewhere, or the day ended
+    assert p.view().signed_in is None

@@ -37,7 +37,7 @@ def _opts(tmp_path: Path, installed: set[str], demo: bool = False) -> UpOptions:
 def test_the_sample_machine_file_is_valid(sample_config: HallConfig) -> None:
     machine, issues = load_machine(sample_config)
     assert issues == []
-    assert [a.kind.value for a in machine.app] == ["kiosk", "display"]
+    assert [a.kind.value for a in machine.app] == ["kiosk", "display", "guide", "rating"]
     assert {s.kind.value for s in machine.simulator} >= {"printer", "traffic"}
 
 
@@ -152,6 +152,8 @@ def test_an_app_not_installed_yet_is_skipped_with_a_note(
     assert plan.notes == [
         "kiosk (kiosk-01) skipped: this installation has no `hall kiosk` yet",
         "display (display-lobby) skipped: this installation has no `hall display` yet",
+        "guide (guide-01) skipped: this installation has no `hall guide` yet",
+        "rating (rating-03) skipped: this installation has no `hall rating` yet",
     ]
 
 
