@@ -365,7 +365,7 @@ class GuideApp(HallApp):
 
     def _draw_feedback(self, v: GuideView, force: bool) -> None:
         ids = self.root_widget.ids
-        ids.ratings_today.text = "   ".join(
+        ids.ratings_today.text = "\n".join(
             f"{self.tr(f'rating.level.{n}', self.lang)} {v.ratings_today.get(str(n), 0)}"
             for n in (5, 4, 3, 2, 1)
         )

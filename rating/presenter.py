@@ -73,6 +73,7 @@ class RatingPresenter:
         self._since = clock()
         self._offered: set[str] = set()
         self._rated: set[str] = set()
+        self._next: str | None = None
 
     # ------------------------------------------------------------ inputs
 
@@ -90,9 +91,10 @@ class RatingPresenter:
         with self._lock:
             if done.window != self.window_id or done.ticket in self._offered:
                 return False
-            if self.screen in ("sending",):
-                return False
             self._offered.add(done.ticket)
+            if self.screen == "sending":  # the next applicant: asked after this one's thanks
+                self._next = done.ticket
+                return False
             self._go("ask", ticket=done.ticket)
             return True
 
@@ -153,7 +155,11 @@ class RatingPresenter:
                 self._go("idle")
                 return True
             if self.screen in ("thanks", "error") and elapsed >= self.thanks_s:
-                self._go("idle")
+                following, self._next = self._next, None
+                if following:
+                    self._go("ask", ticket=following)
+                else:
+                    self._go("idle")
                 return True
             return False
 

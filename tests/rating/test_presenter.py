@@ -91,3 +91,14 @@ def test_the_next_applicant_replaces_an_unrated_one(pad) -> None:
         pad.choose(6)
     assert LEVELS == (5, 4, 3, 2, 1)
     assert number_of("20261125-E008") == "E008"
+
+
+def test_a_ticket_finished_while_sending_is_asked_after_the_thanks(pad, clock) -> None:
+    pad.handle_event(finished("20261125-E009"))
+    pad.choose(5)
+    assert not pad.handle_event(finished("20261125-E010"))
+    pad.sent(True)
+    assert pad.view().screen == "thanks"
+    clock.advance(4)
+    assert pad.tick()
+    assert (pad.view().screen, pad.view().number) == ("ask", "E010")
