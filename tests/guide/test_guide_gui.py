@@ -108,6 +108,9 @@ def test_guide_console_and_rating_pad(
     guide.call("fill", "to_window_in", "W99")
     guide.tap("move")
     _message(guide, "errors.unknown_ticket")
+    unprinted = kiosk.command("ticket.issue", {"item": "XK-SW-001"})["ticket"]["number"]
+    kiosk.command("ticket.print_result", {"ticket": unprinted, "ok": False, "error": "paper_out"})
+    guide.wait_for(lambda s: s["unprinted"] == [unprinted], what="a new failed print shows")
     _shoot(guide, shots, "guide-queue")
 
     w1, w4 = hall.client("window-01"), hall.client("window-04")
