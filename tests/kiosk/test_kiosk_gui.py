@@ -22,7 +22,8 @@ from hall.conf import HallConfig
 from tests.support import RunningHall, start_hall
 from ui.driver import AppDriver, python_module
 
-pytestmark = [pytest.mark.broker, pytest.mark.slow]
+# each test starts a Kivy app process; on a loaded 2-core machine that alone takes seconds
+pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD_ID = "11010519491231002X"
@@ -178,6 +179,7 @@ def sample_hall(sample_config: HallConfig, tmp_path: Path) -> Iterator[RunningHa
         running.stop()
 
 
+@pytest.mark.timeout(900)
 def test_every_screen_in_every_language_fits_and_is_large_enough(
     launch_app, sample_hall: RunningHall, simulator: PrinterSimulator, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from ui.driver import python_module
@@ -23,6 +24,7 @@ def test_millimetres_to_pixels() -> None:
     assert round(mm_to_px(25.4, dpi)) == round(dpi)
 
 
+@pytest.mark.timeout(300)
 def test_taps_language_thread_handover_and_screenshot(launch_app, tmp_path: Path) -> None:
     app = launch_app(python_module("ui.sample"))
     assert app.state() == {"lang": "zh-Hant", "taps": 0, "pushed": 0}
@@ -45,6 +47,7 @@ def test_taps_language_thread_handover_and_screenshot(launch_app, tmp_path: Path
         assert colours is not None and len(colours) > 20
 
 
+@pytest.mark.timeout(300)
 def test_periodic_screenshots_keep_the_latest_and_a_bounded_number(
     launch_app, tmp_path: Path
 ) -> None:
