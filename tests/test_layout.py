@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "devices": {"hall"},
     "ui": {"hall"},
     "cases": {"hall"},
-    "broker": {"hall", "cases"},  # cases: pure rules (hall.calendar only), run by the writer
+    "broker": {"hall", "cases", "attendance"},  # only their PURE modules: the rules it runs
     "kiosk": APP_BASE,
     "display": APP_BASE,
     "terminal": APP_BASE,
@@ -33,6 +33,38 @@ ALLOWED: dict[str, set[str]] = {
     "bench": {"hall", "broker", "devices", "ui", "kiosk", "display", "terminal", "guide",
               "attendance", "cases", "reports", "simulation", "runner", "central"},
 }  # fmt: skip
+
+
+PURE = {"cases.rules", "attendance.rules", "attendance.state", "attendance.handlers",
+        "attendance.status"}  # fmt: skip
+"""Domain rules without I/O or screens (they import only ``hall`` and each other); the writer
+runs them, so it may import these and nothing else of the apps."""
+
+
+def _modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_the_writer_imports_only_pure_rules_of_the_apps() -> None:
+    broken = []
+    for path in sorted((REPO / "broker").rglob("*.py")):
+        for name in _modules(path):
+            if name.split(".")[0] in ("cases", "attendance") and name not in PURE:
+                broken.append(f"{path.relative_to(REPO)} imports {name}")
+    for module in PURE:
+        path = REPO / (module.replace(".", "/") + ".py")
+        for name in _modules(path):
+            top = name.split(".")[0]
+            if top in ALLOWED and top != "hall" and name not in PURE:
+                broken.append(f"{module} (pure) imports {name}")
+    assert not broken, "\n".join(broken)
 
 
 def _imports(path: Path) -> set[str]:

@@ -10,6 +10,7 @@ events after it (``broker/records.py``). Adding one adds a module and one line b
 from __future__ import annotations
 
 from broker.domains.appointments import Appointments
+from broker.domains.attendance import Attendance
 from broker.domains.cases import CaseRegister
 from broker.domains.complaints import Complaints
 from broker.domains.guide import GuideDesk
@@ -24,5 +25,6 @@ RECORD_DOMAINS: tuple[type[RecordDomain], ...] = (
     Appointments,
     Ratings,
     CaseRegister,
+    Attendance,
 )
 """The hall's record domains, in the order they are checkpointed."""

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, ClassVar
 
+import cases.rules as rules
 from broker.domains.staff import require_actor
 from broker.records import Handler, RecordDomain
-from cases import rules
 from hall.codes import make_case_number
 from hall.conf.model import CaseKind, Client
 from hall.contract import cases as c

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hall.conf.model import Role
-from hall.contract import cases, guide, queue, window
+from hall.contract import attendance, cases, guide, queue, window
 from hall.contract.base import (
     Args,
     Command,
@@ -30,7 +30,13 @@ from hall.contract.base import (
 
 M = TypeVar("M", bound=BaseModel)
 
-DOMAINS: tuple[Domain, ...] = (queue.DOMAIN, window.DOMAIN, guide.DOMAIN, cases.DOMAIN)
+DOMAINS: tuple[Domain, ...] = (
+    queue.DOMAIN,
+    window.DOMAIN,
+    guide.DOMAIN,
+    cases.DOMAIN,
+    attendance.DOMAIN,
+)
 
 
 def _merge(attr: str) -> dict[str, Any]:
@@ -56,9 +62,7 @@ def _roles() -> dict[Role, tuple[str, ...]]:
         for role, types in d.roles.items():
             roles[role] = tuple(dict.fromkeys((*roles[role], *types)))
     # service.ping last, for readable ACLs
-    return {
-        r: tuple(sorted(ts, key=lambda t: (t == "service.ping", t))) for r, ts in roles.items()
-    }
+    return {r: tuple(sorted(ts, key=lambda t: (t == "service.ping", t))) for r, ts in roles.items()}
 
 
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = _roles()

@@ -1,0 +1,133 @@
+"""Attendance in the single writer: the pure handlers and fold of ``attendance/`` behind the
+writer's commands, events and checkpoints (issue 10).
+
+The sign-in station sends punches, failed attempts and its reader's status (role ``signin``;
+the actor is the device). The duty console's person signs in (``staff.sign_in``) and is the
+actor of manual records, decisions, leave and the duty log; the rules check who may do what
+(a duty officer on today's rota enters, a different duty director decides, ...). Long-lived:
+a month's record, leave across days; checkpointed (pickled state, rebuilt from the log if a
+checkpoint cannot be read).
+"""
+
+from __future__ import annotations
+
+import base64
+import pickle
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from attendance.handlers import Handlers
+from attendance.rules import Context, required_sessions
+from attendance.state import PENDING, AttendanceState, Command, Event, apply
+from attendance.status import roll_call
+from broker.domains.staff import require_actor
+from broker.records import Handler, RecordDomain
+from hall.conf.model import Client, Role
+from hall.contract import attendance as a
+from hall.protocol import CommandRejected
+
+STATION_COMMANDS = a.STATION
+
+
+class Attendance(RecordDomain):
+    name = "attendance"
+    event_types: ClassVar[frozenset[str]] = frozenset(a.DOMAIN.events)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = AttendanceState()
+        self._handlers: Handlers | None = None
+        self._ctx: Context | None = None
+
+    def bind(self, engine: Any) -> None:
+        super().bind(engine)
+        if engine.config.roster is not None:
+            self._ctx = Context.from_config(engine.config)
+            self._handlers = Handlers(self._ctx)
+
+    # ------------------------------------------------------------------ fold
+
+    def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
+        body = {k: v for k, v in data.items() if k != "local_at"}
+        apply(self.state, Event(etype, data["local_at"], body))
+        self.dirty.add("attendance")
+
+    def checkpoint(self) -> dict[str, Any]:
+        raw = pickle.dumps(self.state, protocol=pickle.HIGHEST_PROTOCOL)
+        return {"pickle": base64.b64encode(raw).decode("ascii")}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        state = pickle.loads(base64.b64decode(data["pickle"]))  # our own log, never a client's
+        if not isinstance(state, AttendanceState):
+            raise TypeError("not an attendance state")
+        self.state = state
+
+    # ------------------------------------------------------------------ commands
+
+    def handlers(self) -> dict[str, Handler]:
+        return {ctype: self._runner(ctype) for ctype in a.DOMAIN.commands}
+
+    def _runner(self, ctype: str) -> Handler:
+        def run(client: Client, args: Any, now: float) -> dict[str, Any]:
+            if self._handlers is None or self._ctx is None:
+                raise CommandRejected("no_roster", "this hall has no staff roster (staff.toml)")
+            # The station's device acts for a punch (the person is in the data).
+            station = client.role is Role.SIGNIN
+            by = client.id if station else require_actor(self.engine, client)
+            data = args.model_dump(exclude_none=True)
+            at = datetime.fromtimestamp(now, self._ctx.tz)
+            events = self._handlers.handle(self.state, Command(ctype, by, at, data))
+            for event in events:
+                self.engine.emit(event.type, {**event.data, "local_at": event.at}, now)
+            return {"events": [e.to_dict() for e in events]}
+
+        return run
+
+    # ------------------------------------------------------------------ snapshot
+
+    def snapshot_names(self) -> list[str]:
+        return ["attendance"] if self._ctx is not None else []
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        assert self._ctx is not None
+        day_text = self.engine.state.day or self.engine.clock.business_day(self.engine.now())
+        day = date.fromisoformat(day_text)
+        sessions: dict[str, list[dict[str, Any]]] = {}
+        for session in required_sessions(self._ctx, day):
+            rows = []
+            for row in roll_call(self._ctx, self.state, day, session):
+                late = self.state.counted.get((row.staff, day, session), False)
+                rows.append(
+                    {
+                        "staff": row.staff,
+                        "name": row.name,
+                        "status": row.status.status,
+                        "late": bool(late),
+                        "manual": row.status.manual.id if row.status.manual else None,
+                        "leave": row.status.leave_kind,
+                    }
+                )
+            sessions[session.value] = rows
+        pending = [
+            {"id": r.id, "staff": r.staff, "session": r.session.value, "reason": r.reason}
+            for r in self.state.manual.values()
+            if r.day == day and r.status == PENDING
+        ]
+        failed = [
+            {
+                "id": f.id,
+                "result": f.result,
+                "session": f.session.value if f.session else None,
+                "at": f.at.isoformat(),
+                "device": f.device,
+            }
+            for f in self.state.attempts
+            if f.day == day
+        ]
+        return {
+            "sessions": sessions,
+            "failed_attempts": failed[-50:],
+            "devices": dict(self.state.devices),
+            "pending": pending,
+            "signed": self.state.log(day).signed,
+        }

@@ -1,0 +1,94 @@
+"""Attendance in the writer (issue 10): station punches, the duty officer's manual record and
+the director's decision, over the real broker and service, and kept across a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hall.conf import HallConfig
+from hall.mqtt import HallClient, NotAuthorized
+from tests.support import Collector, FakeClock, RunningHall, start_hall
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock.local(2026, 11, 25, 8, 20)  # Wednesday morning
+
+
+@pytest.fixture
+def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
+    running = start_hall(mini_config, tmp_path, clock=clock)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _error(client: HallClient, ctype: str, args: dict) -> str:
+    reply = client.request(ctype, args)
+    assert not reply.ok and reply.error is not None, reply
+    return reply.error.code
+
+
+def _events(result: dict) -> list[tuple[str, dict]]:
+    return [(e["type"], e["data"]) for e in result["events"]]
+
+
+def test_punches_manual_records_and_decisions_through_the_writer(
+    hall: RunningHall, clock: FakeClock
+) -> None:
+    station = hall.client("signin-01")
+    ((etype, punch),) = _events(
+        station.command("punch.record", {"staff": "S011", "page": 10, "device": "reader-1"})
+    )
+    assert (etype, punch["session"], punch["late"], punch["counted"]) == (
+        "punch.recorded",
+        "morning",
+        False,
+        True,
+    )
+    again = _events(station.command("punch.record", {"staff": "S011", "device": "reader-1"}))
+    assert again[0][1]["counted"] is False, "a second punch is recorded but counts once"
+    clock.set_local(2026, 11, 25, 8, 40)
+    late = _events(station.command("punch.record", {"staff": "S012", "device": "reader-1"}))
+    assert late[0][1]["late"] is True
+    failed = _events(station.command("attempt.record", {"result": "unclear", "device": "reader-1"}))
+    assert failed[0][0] == "attempt.failed"
+
+    officer, director = hall.client("duty-01"), hall.client("duty-02")
+    manual = {"staff": "S013", "session": "morning", "reason": "machine_fault"}
+    assert _error(officer, "manual.enter", manual) == "sign_in_required"
+    officer.command("staff.sign_in", {"staff": "S003", "pin": "1234"})
+    ((etype, record),) = _events(officer.command("manual.enter", manual))
+    assert etype == "manual.entered" and record["entered_by"] == "S003"
+    decision = {"record": record["id"], "decision": "approve"}
+    assert _error(officer, "manual.decide", decision) not in ("", None)  # not a director
+    director.command("staff.sign_in", {"staff": "S002", "pin": "1234"})
+    ((etype, decided),) = _events(director.command("manual.decide", decision))
+    assert etype == "manual.approved" and decided["by"] == "S002"
+
+    with pytest.raises(NotAuthorized):
+        hall.client("kiosk-01").request("punch.record", {"staff": "S011", "device": "x"})
+
+    state = Collector()
+    hall.client("display-lobby").subscribe(hall.topics.state("attendance"), state)
+    _t, snap = state.wait_for(lambda t, b: b.get("sessions"))
+    rows = {r["staff"]: r for r in snap["sessions"]["morning"]}
+    assert rows["S011"]["status"] == "present" and not rows["S011"]["late"]
+    assert rows["S012"]["late"]
+    assert rows["S013"]["manual"] == record["id"]
+    assert snap["failed_attempts"][0]["result"] == "unclear"
+
+    hall.stop_service()  # long-lived: the record survives a restart
+    hall.start_service(clock=clock)
+    state2 = Collector()
+    hall.client("display-lobby").subscribe(hall.topics.state("attendance"), state2)
+    _t, after = state2.wait_for(lambda t, b: b.get("sessions"))
+    assert {r["staff"]: r["status"] for r in after["sessions"]["morning"]} == {
+        r["staff"]: r["status"] for r in snap["sessions"]["morning"]
+    }
