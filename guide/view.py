@@ -182,7 +182,12 @@ class GuideApp(HallApp):
         self.root_widget.ids[field].text = value
 
     def _on_key(self, _window: Any, key: int, _scancode: int, _text: Any, _mods: Any) -> bool:
-        tab = TAB_KEYS.get(KEY_NAMES.get(key, ""))
+        name = KEY_NAMES.get(key, "")
+        if name == "escape":  # clears the status line; never closes the console
+            self.presenter.set_message(None)
+            self.refresh()
+            return True
+        tab = TAB_KEYS.get(name)
         if tab is not None:
             self.show_tab(tab)
             return True
@@ -205,6 +210,12 @@ class GuideApp(HallApp):
     def _window_name(self, wid: str | None) -> str:
         w = self.config_.window_by_id.get(wid or "")
         return f"{wid} {w.name.get(self.lang)}" if w else (wid or "")
+
+    def _staff_name(self, staff: str | None) -> str:
+        """``趙窗口 (S011)`` from the roster (``staff.toml``), or the id alone."""
+        roster = self.config_.roster
+        member = roster.by_id.get(staff or "") if roster is not None else None
+        return f"{member.name} ({staff})" if member else (staff or "")
 
     def _priority_name(self, code: str) -> str:
         for p in self.config_.hall_file.priority:
@@ -380,7 +391,7 @@ class GuideApp(HallApp):
                     "feedback.low_row",
                     number=r.number,
                     window=self._window_name(r.window),
-                    staff=r.staff or "",
+                    staff=self._staff_name(r.staff),
                     level=self.tr(f"rating.level.{r.level}", self.lang),
                 )
                 reason = reason_text(r.reason, self.lang)

@@ -96,6 +96,8 @@ class RatingApp(HallApp):
 
     def _on_key(self, _window: Any, key: int, _scancode: int, _text: Any, _mods: Any) -> bool:
         name = KEY_NAMES.get(key, "")
+        if name == "escape":  # a pad at the counter is never closed by a key
+            return True
         if self.presenter.screen == "ask" and name in {str(n) for n in LEVELS}:
             self.choose(int(name))
             return True

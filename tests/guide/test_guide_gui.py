@@ -58,6 +58,8 @@ def test_guide_console_and_rating_pad(
     guide.type("9999")  # Enter in the PIN field signs in
     _message(guide, "errors.sign_in_refused")
     _shoot(guide, shots, "guide-signin")
+    assert guide.request("press_key", 27), "Escape clears the message, never closes the console"
+    assert guide.state()["message"] is None
     guide.tap("staff_in")
     guide.call("fill", "staff_in", "")
     guide.type("S004")
@@ -155,6 +157,7 @@ def test_guide_console_and_rating_pad(
     assert s["low"] == [[numbers[1], 2, "wait, 櫃台前太擠"]]
     reason = t("rating.reasons.wait", "zh-Hant") + "、櫃台前太擠"  # the chip in words
     assert any(lab["text"].endswith(reason) for lab in guide.labels())
+    assert any("趙窗口 (S011)" in lab["text"] for lab in guide.labels()), "who served, by name"
 
     # Complaints: log one, follow it up.
     guide.call("fill", "applicant_in", "王先生 138-0000-1234")
