@@ -36,6 +36,21 @@ def test_console_signs_in_commands_and_refuses_while_offline(live_hall: RunningH
         _until(lambda: p.view().notice.get("en") == "Lunch", "the notice comes back retained")
         assert p.view().message.key == "guide.done.notice"
 
+        opened = ctl.press("complaint_open", applicant="王先生", what="等候過久", window="W02")
+        cid = opened.result(10).result["complaint"]["id"]
+        _until(lambda: [c.id for c in p.view().complaints] == [cid], "complaint listed")
+        ctl.press("complaint_close", complaint=cid, result="已致歉").result(10)
+        assert p.view().message.key == "guide.done.complaint_close"
+        _until(lambda: p.view().complaints == (), "closed: no longer open")
+        booking = {"day": "2026-11-25", "slot": "14:00", "item": "XK-SW-001", "name": "林",
+                   "phone": "13800001234"}  # fmt: skip
+        code = ctl.press("book", **booking).result(10).result["appointment"]["code"]
+        _until(lambda: [a.code for a in p.view().appointments] == [code], "booking listed")
+        ctl.press("cancel", code=code).result(10)
+        _until(lambda: p.view().appointments[0].status == "cancelled", "booking cancelled")
+        ctl.press("cancel", code=code).result(10)
+        assert p.view().message.key == "errors.appointment_cancelled"
+
         hall.broker.stop()
         _until(lambda: (ctl.poll(), p.view().connection)[1] == "offline", "offline shown")
         assert ctl.press("void", ticket="A001", reason="x").result(10) is None
@@ -46,6 +61,11 @@ def test_console_signs_in_commands_and_refuses_while_offline(live_hall: RunningH
             ("guide.notice", "sign_in_required"),
             ("staff.sign_in", "ok"),
             ("guide.notice", "ok"),
+            ("complaint.open", "ok"),
+            ("complaint.close", "ok"),
+            ("appointment.book", "ok"),
+            ("appointment.cancel", "ok"),
+            ("appointment.cancel", "appointment_cancelled"),
             ("guide.void", "offline"),
         ]
     finally:
