@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -9,11 +10,17 @@ from typing import Any
 
 from hall.conf import HallConfig
 from hall.conf.model import Role
-from hall.mqtt import Endpoint
+from hall.contract import result
+from hall.mqtt import Endpoint, MqttError
 from hall.protocol import Topics
 from terminal.link import TerminalLink
 from terminal.outbox import CommandOutbox, Outcome
-from terminal.presenter import COMMAND_OF, Message, WindowPresenter
+from terminal.presenter import COMMAND_OF, CasePanel, Message, WindowPresenter
+
+NOTICE_KINDS = ("promised", "joint", "reply", "supplement")
+"""Case kinds whose registration prints a notice (即辦件 prints none)."""
+
+log = logging.getLogger(__name__)
 
 
 def window_client_id(config: HallConfig, window_id: str) -> str:
@@ -57,6 +64,11 @@ class WindowController:
         )
         self.outcomes: list[Outcome] = []
         self._outcome_cond = threading.Condition()
+        self._finish_after: dict[str, Any] | None = None
+        """``window.finish`` args to send once the case registered (see :meth:`finish_case`)."""
+        self._looked_up: str | None = None
+        self.notice_printer: Callable[[dict[str, Any]], bool] | None = None
+        """Prints a case notice for a registered case (True when printed); see terminal.notice."""
 
     def start(self, wait_s: float = 5.0) -> WindowController:
         self.outbox.start()
@@ -97,16 +109,99 @@ class WindowController:
         cmd = self.outbox.press(ctype, args)
         return cmd is not None
 
+    def send(self, ctype: str, args: dict[str, Any] | None = None) -> bool:
+        """Any command through the outbox (one at a time, held offline, never doubled)."""
+        return self.outbox.press(ctype, dict(args or {})) is not None
+
+    def open_sign_in(self) -> None:
+        self.presenter.set_sign_in_open(True)
+        self._changed()
+
+    def close_sign_in(self) -> None:
+        self.presenter.set_sign_in_open(False)
+        self._changed()
+
+    def sign_in(self, staff: str, pin: str) -> bool:
+        """``staff.sign_in`` with the staff id and PIN typed on the sign-in panel."""
+        return self.send("staff.sign_in", {"staff": staff.strip().upper(), "pin": pin.strip()})
+
+    def sign_out(self) -> bool:
+        return self.send("staff.sign_out")
+
+    def finish_case(
+        self,
+        kind: str,
+        name: str,
+        contact: str,
+        materials: list[tuple[str, int]] | None = None,
+        missing: list[str] | None = None,
+        reason: str = "",
+        note: str = "",
+    ) -> bool:
+        """Register the case of the ticket at the counter, then finish the ticket as ``kind``."""
+        ticket = self.presenter.ticket
+        if ticket is None:
+            self.presenter.set_message(Message("errors.no_current_ticket", "error"))
+            self._changed()
+            return False
+        args: dict[str, Any] = {
+            "item": ticket["item"],
+            "kind": kind,
+            "applicant": {"name": name.strip(), "contact": contact.strip()},
+            "materials": [{"name": n, "count": c} for n, c in materials or []],
+            "ticket": ticket["id"],
+        }
+        if missing:
+            args["missing"] = [m.strip() for m in missing if m.strip()]
+        if reason:
+            args["reason"] = reason.strip()
+        self._finish_after = {"outcome": kind, "note": note}
+        if not self.send("case.register", args):
+            self._finish_after = None
+            return False
+        return True
+
+    def lookup_case(self, number: str) -> bool:
+        """Look a case up (``case.lookup``) and show it on the case panel; a read, sent once."""
+        client = self.link.client
+        if client is None or not client.connected:
+            return False
+        try:
+            reply = client.request("case.lookup", {"case": number})
+        except (MqttError, TimeoutError) as exc:  # shown again when the ticket is recalled
+            log.info("case.lookup %s: %s", number, exc)
+            self._looked_up = None
+            return False
+        if reply.ok:
+            self.presenter.set_case(CasePanel.of(result(reply).case.model_dump()))
+        else:
+            code = reply.error.code if reply.error else ""
+            self.presenter.set_message(Message(f"errors.{code}", "error"))
+        self._changed()
+        return reply.ok
+
+    def _look_up_returning(self) -> None:
+        """A returning ticket at the counter: look its case up once (off the MQTT thread)."""
+        number = self.presenter.view().case_no
+        if number is None or number == self._looked_up:
+            return
+        self._looked_up = number
+        threading.Thread(target=self.lookup_case, args=(number,), daemon=True).start()
+
     # ------------------------------------------------------------ plumbing
 
     def _deliver(self, topic: str, body: dict[str, Any]) -> None:
         self.presenter.handle(topic, body)
+        self._look_up_returning()
         self.poll()
         self._changed()
 
     def _outbox_changed(self) -> None:
         pending = self.outbox.pending
-        action = pending.ctype.split(".", 1)[1] if pending else None
+        action = None
+        if pending is not None:
+            window = pending.ctype.startswith("window.")
+            action = pending.ctype.split(".", 1)[1] if window else pending.ctype.replace(".", "_")
         self.presenter.set_pending(action)
         self._changed()
 
@@ -127,6 +222,11 @@ class WindowController:
             self._outcome_cond.notify_all()
         action = outcome.command.ctype.split(".", 1)[1]
         params: tuple[tuple[str, str], ...] = (("action", action),)
+        if outcome.command.ctype.startswith(("staff.", "case.")):
+            self._staff_or_case_outcome(outcome)
+            return
+        if outcome.status == "error" and outcome.code == "sign_in_required":
+            self.presenter.set_sign_in_open(True)
         if outcome.status == "ok":
             result = outcome.reply.result if outcome.reply else {}
             ticket = result.get("ticket") if isinstance(result, dict) else None
@@ -140,6 +240,41 @@ class WindowController:
         else:
             msg = Message(f"terminal.msg.{outcome.status}", "error", params)
         self.presenter.set_message(msg)
+        self._changed()
+
+    def _staff_or_case_outcome(self, outcome: Outcome) -> None:
+        ctype = outcome.command.ctype
+        action = ctype.replace(".", "_")
+        if outcome.status != "ok" or outcome.reply is None:
+            if ctype == "case.register":
+                self._finish_after = None
+            if outcome.code == "sign_in_required":
+                self.presenter.set_sign_in_open(True)
+            key = f"errors.{outcome.code}" if outcome.status == "error" else None
+            key = key or f"terminal.msg.{outcome.status}"
+            self.presenter.set_message(Message(key, "error", (("action", action),)))
+        elif ctype == "staff.sign_in":
+            staff = result(outcome.reply).staff
+            self.presenter.set_staff((staff.staff, staff.name))
+            self.presenter.set_sign_in_open(False)
+            signed = Message("terminal.msg.signed_in", "ok", (("name", staff.name),))
+            self.presenter.set_message(signed)
+        elif ctype == "staff.sign_out":
+            self.presenter.set_staff(None)
+            self.presenter.set_message(Message("terminal.msg.signed_out", "ok"))
+        elif ctype == "case.register":
+            case = result(outcome.reply).case.model_dump()
+            notice = None
+            if case["kind"] in NOTICE_KINDS and self.notice_printer is not None:
+                notice = "printed" if self.notice_printer(case) else "print_failed"
+            panel = CasePanel.of(case, registered=True)
+            self.presenter.set_case(CasePanel(**{**panel.__dict__, "notice": notice}))
+            self.presenter.set_message(
+                Message("terminal.msg.case_registered", "ok", (("number", case["number"]),))
+            )
+            finish, self._finish_after = self._finish_after, None
+            if finish is not None:
+                self.press("finish", **finish)
         self._changed()
 
     def _changed(self) -> None:

@@ -76,6 +76,32 @@ class Message:
 
 
 @dataclass(frozen=True)
+class CasePanel:
+    """A case as the case panel shows it (from a ``case.register`` or ``case.lookup`` reply)."""
+
+    number: str
+    kind: str
+    status: str
+    due: str | None
+    missing: tuple[str, ...] = ()
+    registered: bool = False
+    """True when this terminal just registered it (else it was looked up)."""
+    notice: str | None = None
+    """``printed``, ``print_failed`` or None (no notice for this kind / no printer)."""
+
+    @classmethod
+    def of(cls, case: dict[str, Any], registered: bool = False) -> CasePanel:
+        return cls(
+            number=str(case["number"]),
+            kind=str(case["kind"]),
+            status=str(case["status"]),
+            due=case.get("due"),
+            missing=tuple(str(m) for m in case.get("missing") or ()),
+            registered=registered,
+        )
+
+
+@dataclass(frozen=True)
 class WindowView:
     window: str
     window_no: int
@@ -102,6 +128,14 @@ class WindowView:
     pending: str | None
     """The action held or on its way (``None`` when idle)."""
     message: Message | None
+    staff: tuple[str, str] | None = None
+    """Who is signed in here (staff id, name), from the window snapshot."""
+    sign_in_open: bool = False
+    """The sign-in panel (staff id + PIN) is shown."""
+    case_no: str | None = None
+    """The case number of a returning ticket at the counter."""
+    case: CasePanel | None = None
+    """The case registered or looked up for the ticket at the counter."""
 
 
 class WindowPresenter:
@@ -138,6 +172,9 @@ class WindowPresenter:
         self.service_responding = True
         self._pending: str | None = None
         self._message: Message | None = None
+        self._staff: tuple[str, str] | None = None
+        self._sign_in_open = False
+        self._case: CasePanel | None = None
 
     # ------------------------------------------------------------- input
 
@@ -173,6 +210,25 @@ class WindowPresenter:
         with self._lock:
             self._message = message
 
+    def set_sign_in_open(self, shown: bool) -> None:
+        with self._lock:
+            self._sign_in_open = shown
+
+    def set_staff(self, staff: tuple[str, str] | None) -> None:
+        """Who signed in (from a ``staff.sign_in`` reply, before the snapshot says so)."""
+        with self._lock:
+            self._staff = staff
+
+    def set_case(self, case: CasePanel | None) -> None:
+        with self._lock:
+            self._case = case
+
+    @property
+    def ticket(self) -> dict[str, Any] | None:
+        """The ticket at the counter as in the window snapshot."""
+        with self._lock:
+            return dict(self._ticket) if self._ticket else None
+
     def _on_window(self, body: dict[str, Any]) -> None:
         if not body or "window" not in body:
             return
@@ -181,7 +237,16 @@ class WindowPresenter:
             return
         self._window_seq = seq
         self._window = {**body["window"], "_epoch": body.get("epoch")}
+        before = (self._ticket or {}).get("id")
         self._ticket = body.get("ticket")
+        changed = (self._ticket or {}).get("id") != before and self._case is not None
+        if changed and (self._ticket is not None or not self._case.registered):
+            self._case = None  # another applicant at the counter
+        if "staff" in body:
+            staff = body.get("staff")
+            self._staff = (str(staff["staff"]), str(staff.get("name", ""))) if staff else None
+            if staff:
+                self._sign_in_open = False
 
     def _on_event(self, e: dict[str, Any]) -> None:
         data = e.get("data") or {}
@@ -240,6 +305,10 @@ class WindowPresenter:
                 enabled=self._enabled(status, ticket_status),
                 pending=self._pending,
                 message=self._message,
+                staff=self._staff,
+                sign_in_open=self._sign_in_open,
+                case_no=t.get("case_no") if t else None,
+                case=self._case,
             )
 
     def _enabled(self, status: str, ticket_status: str | None) -> dict[str, bool]:

@@ -49,6 +49,32 @@ class TransferDialog(ModalView):
     name = "transfer"
 
 
+class SignInDialog(ModalView):
+    name = "sign_in"
+
+
+class CaseDialog(ModalView):
+    name = "case"
+    kind = StringProperty("immediate")
+
+
+def parse_materials(text: str) -> list[tuple[str, int]]:
+    """``申請書×1, 身份證複印件 x2`` -> [(name, count)] (count 1 when not given)."""
+    out: list[tuple[str, int]] = []
+    for part in text.replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, count = part, 1
+        for sep in ("×", "x", "X", "*"):
+            head, found, tail = part.rpartition(sep)
+            if found and head.strip() and tail.strip().isdigit():
+                name, count = head.strip(), int(tail.strip())
+                break
+        out.append((name, count))
+    return out
+
+
 class TerminalApp(HallApp):
     u = NumericProperty(1.0)
     connection_ground = ListProperty(CONNECTION_GROUND["offline"])
@@ -124,8 +150,37 @@ class TerminalApp(HallApp):
         self.refresh()
 
     def finish(self, kind: str) -> None:
+        """A case kind chosen: the case form (registered, then the ticket finished)."""
+        dialog = CaseDialog()
+        dialog.kind = kind
+        self.open_dialog(dialog)
+
+    def send_case(
+        self, kind: str, name: str, contact: str, materials: str, missing: str, reason: str
+    ) -> None:
+        if not name.strip() or not contact.strip():
+            return
         self.close_dialog()
-        self.controller.press("finish", outcome=kind)
+        self.controller.finish_case(
+            kind,
+            name,
+            contact,
+            parse_materials(materials),
+            [m for m in missing.replace("，", ",").split(",") if m.strip()],
+            reason,
+        )
+
+    def toggle_sign_in(self) -> None:
+        if self.presenter.view().staff is not None:
+            self.controller.sign_out()
+        else:
+            self.controller.open_sign_in()
+
+    def send_sign_in(self, staff: str, pin: str) -> None:
+        if not staff.strip() or not pin.strip():
+            return
+        self.close_dialog()
+        self.controller.sign_in(staff, pin)
 
     def send_call(self, number: str) -> None:
         number = number.strip().upper()
@@ -147,11 +202,18 @@ class TerminalApp(HallApp):
         self.close_dialog()
         self.dialog = dialog
         dialog.open(animation=False)
-        first = {"call": "call_input", "transfer": "transfer_window"}.get(dialog.name)
+        first = {
+            "call": "call_input",
+            "transfer": "transfer_window",
+            "sign_in": "sign_in_staff",
+            "case": "case_name",
+        }.get(dialog.name)
         if first:
             Clock.schedule_once(lambda _dt: setattr(dialog.ids[first], "focus", True), 0)
 
     def close_dialog(self) -> None:
+        if self.dialog is not None and self.dialog.name == "sign_in":
+            self.presenter.set_sign_in_open(False)
         if self.dialog is not None:
             self.dialog.dismiss(animation=False)
             self.dialog = None
@@ -181,6 +243,16 @@ class TerminalApp(HallApp):
         v = self.presenter.view()
         self._view = v
         ids = self.root_widget.ids
+        if v.sign_in_open and self.dialog is None:
+            self.open_dialog(SignInDialog())
+        elif not v.sign_in_open and self.dialog is not None and self.dialog.name == "sign_in":
+            self.close_dialog()
+        if v.staff:
+            ids.staff.text = self.t_("signed_in_as", staff=v.staff[0], name=v.staff[1])
+        else:
+            ids.staff.text = self.t_("nobody_signed_in")
+        ids.sign_button.text = self.t_("sign_out" if v.staff else "sign_in")
+        ids.case_info.text = self._case_lines(v)
         ids.title.text = self.t_("title", no=v.window_no)
         status = self.t_(f"status.{v.status}")
         if v.after_hours:
@@ -230,6 +302,20 @@ class TerminalApp(HallApp):
             button.disabled = not v.enabled.get(action) or v.pending is not None
             button.opacity = 1.0 if not button.disabled else 0.45
 
+    def _case_lines(self, v: WindowView) -> str:
+        """The case panel: number, status, promised date, what is missing, the notice."""
+        c = v.case
+        if c is None:
+            return self.t_("case_returning") + f" {v.case_no}" if v.case_no else ""
+        lines = [self.t_("case_number", number=c.number)]
+        lines.append(self.t_("case_status", status=self.tr(f"cases.status.{c.status}", self.lang)))
+        lines.append(self.t_("case_due", date=c.due) if c.due else self.t_("case_no_due"))
+        if c.missing:
+            lines.append(self.t_("case_missing", items="、".join(c.missing)))
+        if c.notice:
+            lines.append(self.t_(f"notice_{c.notice}"))
+        return "\n".join(lines)
+
     def _item_line(self, v: WindowView) -> str:
         """The ticket's service item and, unless normal, its priority class."""
         if not v.ticket or not v.item:
@@ -262,6 +348,9 @@ class TerminalApp(HallApp):
             "pending": v.pending,
             "message": v.message.key if v.message else None,
             "dialog": self.dialog.name if self.dialog else None,
+            "staff": list(v.staff) if v.staff else None,
+            "case": v.case.number if v.case else None,
+            "case_info": self.root_widget.ids.case_info.text,
             "sent": [
                 [o.command.ctype, o.command.id, o.status, o.command.sends]
                 for o in self.controller.outcomes

@@ -43,6 +43,15 @@ def test_terminal_drives_the_display(
             what="terminal online",
         )
         assert s["enabled"] == ["open"]
+        term.tap("sign_button")  # the sign-in panel: staff id and PIN
+        term.wait_for(lambda s: s["dialog"] == "sign_in", what="sign-in panel")
+        term.tap("sign_in_staff")
+        term.type("S015", enter=False)
+        term.tap("sign_in_pin")
+        term.type("1234", enter=False)
+        term.tap("sign_in_send")
+        s = term.wait_for(lambda s: s["staff"] is not None, what="signed in")
+        assert s["staff"][0] == "S015" and s["dialog"] is None
         display.wait_for(lambda s: not s["stale"], timeout=20, what="display in sync")
         term.tap("btn_open")
         s = term.wait_for(lambda s: s["status"] == "open", what="window open")
@@ -72,9 +81,24 @@ def test_terminal_drives_the_display(
             term.call("set_lang", lang)
             term.screenshot(shots / f"window-finish-{lang}.png")
         term.call("set_lang", "zh-Hant")
-        term.call("key", "2")  # 承諾件
+        term.call("key", "2")  # 承諾件: the case form, registered then finished
+        term.wait_for(lambda s: s["dialog"] == "case", what="case form")
+        term.tap("case_name")
+        term.type("Chou", enter=False)
+        term.tap("case_contact")
+        term.type("139-0000-0000", enter=False)
+        term.tap("case_materials")
+        term.type("form x1, ID copy x2", enter=False)
+        for lang in LANGS:
+            term.call("set_lang", lang)
+            term.screenshot(shots / f"window-case-{lang}.png")
+        term.call("set_lang", "zh-Hant")
+        term.tap("case_send")
         s = term.wait_for(lambda s: s["last"] and s["ticket"] is None, what="finished")
         assert s["last"][0] == [numbers[0], "promised"]
+        s = term.wait_for(lambda s: s["case"] is not None, what="case number shown")
+        assert s["case"] in s["case_info"]
+        term.screenshot(shots / "window-case-registered-zh-Hant.png")
         display.wait_for(lambda s: s["windows"]["W03"] is None, what="display tile cleared")
 
         term.call("key", "f1")  # call next by keyboard

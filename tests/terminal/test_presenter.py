@@ -87,3 +87,28 @@ def test_service_offline_and_after_hours(mini_config: HallConfig) -> None:
     assert v.connection == "service_offline"
     assert v.after_hours_allowed and v.enabled["after_hours"] and v.enabled["open"]
     assert not WindowPresenter(mini_config, "W01").view().after_hours_allowed
+
+
+def test_who_is_signed_in_comes_from_the_window_snapshot(mini_config: HallConfig) -> None:
+    p = WindowPresenter(mini_config, "W01", clock=lambda: T0)
+    assert p.view().staff is None and not p.view().sign_in_open
+    p.set_sign_in_open(True)
+    p.handle(f"{ROOT}/state/window/W01", {**window_state(2), "staff": None})
+    assert p.view().staff is None and p.view().sign_in_open
+    p.handle(
+        f"{ROOT}/state/window/W01", {**window_state(3), "staff": {"staff": "S011", "name": "王"}}
+    )
+    v = p.view()
+    assert v.staff == ("S011", "王") and not v.sign_in_open  # signed in: the panel closes
+    p.handle(f"{ROOT}/state/window/W01", {**window_state(4), "staff": None})
+    assert p.view().staff is None
+
+
+def test_a_returning_ticket_shows_its_case_number(mini_config: HallConfig) -> None:
+    p = WindowPresenter(mini_config, "W01", clock=lambda: T0)
+    ticket = {"id": "20261127-R001", "number": "R001", "status": "called", "called_at": T0}
+    p.handle(f"{ROOT}/state/window/W01", window_state(1, ticket=ticket))
+    assert p.view().case_no is None
+    returning = {**ticket, "case_no": "GY2026112500019"}
+    p.handle(f"{ROOT}/state/window/W01", window_state(2, ticket=returning))
+    assert p.view().case_no == "GY2026112500019"
