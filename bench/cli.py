@@ -21,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="window-terminal presses timed to the display and voice (default: calls / 2; 0 skips)",
     )
+    bench.add_argument(
+        "--kiosk-tickets",
+        type=int,
+        default=40,
+        help="tickets tapped through the real kiosk GUI under Xvfb (0 skips)",
+    )
+    bench.add_argument("--no-scan", action="store_true", help="skip the harsh scan set")
     bench.set_defaults(func=_bench)
 
 
@@ -41,5 +48,32 @@ def _bench(args: argparse.Namespace) -> int:
         shown = display_figures(display_samples, args.config)
         figures.update(shown)
         lines = report_lines(shown)
+    if args.kiosk_tickets > 0:
+        from bench.kiosk_bench import run_kiosk_bench
+
+        progress("kiosk: taps through the real GUI to the printer simulator")
+        kiosk = run_kiosk_bench(args.config, args.kiosk_tickets, progress)
+        figures.update(kiosk)
+        lines += [
+            f"kiosk touch -> print job p99   {kiosk['kiosk_touch_to_print_p99_ms']:8.1f} ms"
+            "  (target <= 300)",
+            f"kiosk cold start              {kiosk['kiosk_cold_start_s']:8.2f} s   (target <= 3)",
+            f"kiosk RSS                     {kiosk['kiosk_rss_mb']:8.1f} MB  (target <= 200)",
+        ]
+    if not args.no_scan:
+        from bench.scan_bench import harsh_read_figures
+
+        progress("scanner: the harsh fixture set, full ladder")
+        try:
+            harsh = harsh_read_figures()
+        except FileNotFoundError as exc:
+            print(f"hall bench: {exc}", file=sys.stderr)
+            return 2
+        figures["scan_harsh_read"] = f"{harsh['read']}/{harsh['frames']}"
+        figures["scan_harsh_wrong"] = harsh["wrong"]
+        lines.append(
+            f"scanner harsh set read        {figures['scan_harsh_read']:>8}"
+            f"  ({harsh['wrong']} wrong; target >= 78/80, 0 wrong)"
+        )
     print(json.dumps(figures) if args.json else "\n".join([report(figures), *lines]))
     return 0

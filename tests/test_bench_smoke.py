@@ -40,14 +40,18 @@ def test_bench_json_has_every_figure() -> None:
             "0.5",
             "--tickets",
             "400",
+            "--kiosk-tickets",
+            "3",
+            "--no-scan",
         ],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     figures = json.loads(out.stdout)
     assert figures.keys() >= KEYS
     assert all(figures[k] > 0 for k in KEYS)
     assert figures["tickets_loaded"] >= 400
+    assert figures["kiosk_touch_to_print_p99_ms"] > 0 and figures["kiosk_rss_mb"] > 0
