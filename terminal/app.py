@@ -19,6 +19,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="1280x800", help="window size WxH")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument(
+        "--printer", default=None, metavar="URL",
+        help="the window's printer for case notices (sim, tcp://host:port, usb:...)",
+    )  # fmt: skip
+    p.add_argument(
         "--hold", type=float, default=30.0, metavar="S",
         help="how long a command pressed offline is held before it is refused",
     )  # fmt: skip
@@ -60,7 +64,25 @@ def run(args: argparse.Namespace) -> int:
     var = RuntimeDir.default(args.var)
     endpoint = var.endpoint(config, client, host=args.host, port=args.port)
     controller = WindowController(config, window_id, endpoint, hold_s=args.hold)
-    TerminalApp(controller, lang=args.lang or config.hall_file.hall.default_language).run()
+    lang = args.lang or config.hall_file.hall.default_language
+    notice = None
+    if args.printer:
+        from devices.printer.service import TicketPrinter
+        from devices.printer.url import PrinterURLError
+        from terminal.notice import NoticePrinter
+
+        try:
+            printer = TicketPrinter.from_url(args.printer)
+        except PrinterURLError as exc:
+            print(f"hall window: --printer: {exc}", file=sys.stderr)
+            return 2
+        notice = NoticePrinter(config, printer, lang)
+        controller.notice_printer = notice
+    try:
+        TerminalApp(controller, lang=lang).run()
+    finally:
+        if notice is not None:
+            notice.close()
     return 0
 
 

@@ -264,6 +264,7 @@ class WindowController:
             self.presenter.set_message(Message("terminal.msg.signed_out", "ok"))
         elif ctype == "case.register":
             case = result(outcome.reply).case.model_dump()
+            case["reason"] = outcome.command.args.get("reason", "")
             notice = None
             if case["kind"] in NOTICE_KINDS and self.notice_printer is not None:
                 notice = "printed" if self.notice_printer(case) else "print_failed"
