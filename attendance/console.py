@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from attendance.mqtt_recorder import MqttRecorder
 from attendance.recorder import FileRecorder
 from attendance.rules import Context, Rejected, required_sessions
 from attendance.state import PENDING, AttendanceState, Command
@@ -120,7 +121,7 @@ class DutyConsole:
     def __init__(
         self,
         ctx: Context,
-        recorder: FileRecorder,
+        recorder: FileRecorder | MqttRecorder,
         clock: Callable[[], datetime] | None = None,
         lang: str = "zh-Hant",
     ) -> None:
@@ -136,14 +137,25 @@ class DutyConsole:
         """Check the PIN; the console itself also needs a duty role (asking for one's own
         leave does not: ``require_role=False``)."""
         member = self.ctx.staff.get(staff_id.strip().upper())
-        if member is None or not verify_pin(member.pin, pin):
+        remote = getattr(self.recorder, "sign_in", None)
+        if member is None or (remote is None and not verify_pin(member.pin, pin)):
             return Feedback(False, t("attendance.console.bad_pin", self.lang), "bad_pin")
         if require_role and not DUTY_ROLES.intersection(member.roles):
             return Feedback(False, t("attendance.console.no_role", self.lang), "no_role")
+        if remote is not None:  # over the hall network the writer checks the PIN
+            try:
+                remote(member.id, pin)
+            except Rejected as exc:
+                if exc.code == "sign_in_refused":
+                    return Feedback(False, t("attendance.console.bad_pin", self.lang), "bad_pin")
+                return Feedback(False, t(exc.message_key, self.lang), exc.code)
         self.user = member
         return Feedback(True, t("attendance.console.welcome", self.lang, name=member.name))
 
     def sign_out(self) -> None:
+        remote = getattr(self.recorder, "sign_out", None)
+        if remote is not None and self.user is not None:
+            remote()
         self.user = None
 
     # ------------------------------------------------------------------ actions
