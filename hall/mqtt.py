@@ -396,6 +396,8 @@ class HallClient(MqttLink):
         self.request_timeout_s = request_timeout_s
         self.stale_after_s = stale_after_s
         self._pending: dict[str, Future[Reply]] = {}
+        self._expires: dict[str, float] = {}
+        """command id -> the deadline its pending request carries."""
         self._pending_lock = threading.Lock()
         self._beat: tuple[float, Heartbeat] | None = None
         """(monotonic time heard, heartbeat) of the latest heartbeat."""
@@ -436,7 +438,18 @@ class HallClient(MqttLink):
             log.warning("unreadable reply on %s", msg.topic)
             return
         with self._pending_lock:
+            expires = self._expires.get(reply.id or "")
+            if (
+                reply.error is not None
+                and reply.error.code == "expired"
+                and expires is not None
+                and reply.error.details.get("expires") != expires
+            ):
+                # A late answer to an earlier copy, sent with an older deadline: the current
+                # request (same id, a new deadline) is still on its way.
+                return
             fut = self._pending.pop(reply.id or "", None)
+            self._expires.pop(reply.id or "", None)
         if fut is not None and not fut.done():
             fut.set_result(reply)
 
@@ -447,12 +460,14 @@ class HallClient(MqttLink):
         cmd_id: str | None = None,
         track: bool = True,
         expires_in: float | None = None,
+        expires_at: float | None = None,
     ) -> tuple[str, Future[Reply], int]:
         """Publish a command without waiting; returns (command id, reply future, mid).
 
         With ``track`` the PUBACK can be awaited with :meth:`wait_ack` (and must be).
-        With ``expires_in`` the command is not carried out after that many seconds
-        (it waited in the broker or in a hung service); the broker drops it too.
+        With ``expires_in`` (seconds from now) or ``expires_at`` (on the service's clock) the
+        command is not carried out after that (it waited in the broker or in a hung service);
+        the broker drops it too. Copies of one request should carry the same ``expires_at``.
         """
         cmd_id = cmd_id or uuid.uuid4().hex
         with self._pending_lock:
@@ -463,9 +478,14 @@ class HallClient(MqttLink):
         props.ResponseTopic = self.topics.reply(self.client_id)
         props.CorrelationData = cmd_id.encode()
         body: dict[str, Any] = {"id": cmd_id, "args": args or {}}
-        if expires_in is not None:
-            body["expires"] = round(self.service_deadline(expires_in), 3)
-            props.MessageExpiryInterval = max(1, int(expires_in + 0.999))
+        if expires_in is not None and expires_at is None:
+            expires_at = round(self.service_deadline(expires_in), 3)
+        if expires_at is not None:
+            body["expires"] = expires_at
+            left = expires_at - self.service_deadline(0)
+            props.MessageExpiryInterval = max(1, int(left + 0.999))
+            with self._pending_lock:
+                self._expires[cmd_id] = expires_at
         topic = self.topics.command(self.client_id, ctype)
         if track:
             mid = self.publish_tracked(topic, body, properties=props)
@@ -496,10 +516,9 @@ class HallClient(MqttLink):
                 f"{ctype}: the queue service is not responding "
                 f"(no heartbeat for {self.service_silent_s():.0f} s)"
             )
-        give_up = time.monotonic() + timeout * attempts
+        expires_at = round(self.service_deadline(timeout * attempts), 3)
         for attempt in range(1, attempts + 1):
-            left = give_up - time.monotonic()
-            _id, fut, mid = self.send(ctype, args, cmd_id, expires_in=max(left, 0.5))
+            _id, fut, mid = self.send(ctype, args, cmd_id, expires_at=expires_at)
             try:
                 self.wait_ack(mid, timeout, self.topics.command(self.client_id, ctype))
             except NotAuthorized:
