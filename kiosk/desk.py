@@ -121,6 +121,7 @@ class TicketDesk:
             req,
             tuple(result.get("windows", ())),
             {"issued": issued, "print_handed": handed},
+            case=result.get("case"),
         )
         self._done[req.command_id] = result
         while len(self._done) > 64:

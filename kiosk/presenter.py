@@ -433,7 +433,11 @@ class Presenter:
                 return self.take_ticket()
             return self._changed()
         if result.kind == "case":
-            kind, text = "info", self.tr("case_guide", case=result.value)
+            if a.request is not None:
+                return self.view
+            self._touch_started = time.monotonic()
+            a.request = TicketRequest("", lang=self.lang, returning_case=result.value)
+            return self._send()  # case.check_in: a returning ticket to the case's window
         else:
             kind, text = "error", t(str(result.reason or Reason.NOT_OURS), self.lang)
         if self.screen in ("home", "choose", "search", "appointment", "scan"):
@@ -679,6 +683,8 @@ class Presenter:
             lines.append(self.tr("ahead_none"))
         if ticket.get("id_masked"):
             lines.append(self.tr("id_attached", id=ticket["id_masked"]))
+        if result.case:
+            lines += self._case_lines(result.case)
         if result.printed:
             message, kind = self.tr("issued_printed"), "ok"
         else:
@@ -693,6 +699,16 @@ class Presenter:
             message_kind=kind,
             busy=False,
         )
+
+    def _case_lines(self, case: dict[str, Any]) -> list[str]:
+        """A returning case: its status, promised date and, for 補辦件, what to bring."""
+        status = t(f"cases.status.{case['status']}", self.lang)
+        lines = [self.tr("case_status", case=case["number"], status=status)]
+        if case.get("due"):
+            lines.append(self.tr("case_due", date=case["due"]))
+        if case.get("missing"):
+            lines.append(self.tr("case_bring", items="、".join(case["missing"])))
+        return lines
 
     def _render_scan(self, v: View) -> View:
         status = self.applicant.status

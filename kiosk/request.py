@@ -27,12 +27,18 @@ class TicketRequest:
     command_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     appointment: str | None = None
     """An appointment code: the service checks it in and issues the booked item's ticket."""
+    returning_case: str | None = None
+    """A scanned case notice: the service issues a returning ticket to the case's window."""
 
     @property
     def command(self) -> str:
+        if self.returning_case:
+            return "case.check_in"
         return "ticket.check_in" if self.appointment else "ticket.issue"
 
     def args(self) -> dict[str, Any]:
+        if self.returning_case:
+            return {"case": self.returning_case, "lang": self.lang}
         if self.appointment:
             return {"code": self.appointment, "lang": self.lang}
         args: dict[str, Any] = {"item": self.item, "priority": self.priority, "lang": self.lang}
@@ -63,6 +69,8 @@ class DeskResult:
     windows: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     """Monotonic seconds: ``issued`` (reply came), ``print_handed`` (job handed to printer)."""
+    case: dict[str, Any] | None = None
+    """``case.check_in``: the case (status, promised date, what to bring)."""
 
     @property
     def retryable(self) -> bool:
