@@ -1,7 +1,13 @@
-"""``hall signin`` (the sign-in station) and ``hall report attendance --month YYYY-MM``.
+"""``hall signin`` (the sign-in station), ``hall duty`` (the duty console), ``hall leave`` and
+``hall report attendance --month YYYY-MM``.
 
-Until the durable writer takes attendance over, both read and write the attendance record
-through :class:`attendance.recorder.FileRecorder`: ``<HALL_VAR>/attendance/events.jsonl``.
+``hall signin`` and ``hall duty`` record through the queue service (the single durable writer)
+over MQTT, as their client ids (``signin-01``, ``duty-01``; ``--client``) with the passwords of
+``<HALL_VAR>/secrets.toml`` (:class:`attendance.mqtt_recorder.MqttRecorder`); the duty console
+reads the history from the writer's log (``--log``, default ``<HALL_VAR>/hall.db``) read-only.
+``--record-file PATH`` keeps the record in an append-only JSON-lines file instead
+(:class:`attendance.recorder.FileRecorder`), for a box without the hall network. ``hall leave``
+and ``hall report attendance`` still read and write such a file (``--events``).
 """
 
 from __future__ import annotations
@@ -67,11 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     signin.add_argument("--device", default="signin-01", help="this station's device id")
     signin.add_argument("--config", default="config")
     signin.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
-    signin.add_argument(
-        "--events",
-        default=None,
-        help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
-    )
+    _network_arguments(signin, "signin-01")
     signin.add_argument(
         "--timeout", type=float, default=2.0, help="seconds to wait for each reply of the reader"
     )
@@ -100,10 +102,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     duty = sub.add_parser("duty", help="the duty officer's and duty director's console")
     duty.add_argument("--config", default="config")
     duty.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
+    _network_arguments(duty, "duty-01")
     duty.add_argument(
-        "--events",
+        "--log",
         default=None,
-        help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
+        help="the writer's event log, read-only, for the history before the console started "
+        "(default: <HALL_VAR>/hall.db when it exists; the console runs beside the service)",
     )
     _screen_arguments(duty)
     duty.set_defaults(func=_duty)
@@ -170,6 +174,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     attendance.set_defaults(func=_report)
 
 
+def _network_arguments(p: argparse.ArgumentParser, client: str) -> None:
+    p.add_argument("--client", default=client, help=f"MQTT client id (default: {client})")
+    p.add_argument("--host", default=None, help="broker host (default: from the runtime dir)")
+    p.add_argument("--port", "--broker-port", dest="port", type=int, default=None)
+    p.add_argument(
+        "--record-file",
+        default=None,
+        metavar="PATH",
+        help="no hall network: record into this append-only JSON-lines file instead of the "
+        "queue service",
+    )
+
+
+def _recorder(
+    args: argparse.Namespace, config: Any, ctx: Any, follow: bool = False, log: Path | None = None
+) -> Any:
+    """The file recorder with ``--record-file``; else the writer over MQTT (retrying until the
+    broker answers, so the app may start before it)."""
+    if args.record_file:
+        from attendance.recorder import FileRecorder
+
+        return FileRecorder(args.record_file, ctx)
+    from attendance.mqtt_recorder import MqttRecorder
+    from hall.mqtt import ConnectFailed, HallClient
+    from hall.protocol import Topics
+    from hall.runtime import RuntimeDir
+
+    endpoint = RuntimeDir.default(args.var).endpoint(
+        config, args.client, host=args.host, port=args.port
+    )
+    while True:
+        client = HallClient(endpoint, Topics(config.topic_root))
+        try:
+            return MqttRecorder.connect(client, ctx, follow=follow, log_path=log)
+        except ConnectFailed as exc:
+            client.close(timeout=1.0)
+            print(f"hall {args.command}: {exc}; retrying", file=sys.stderr, flush=True)
+            time.sleep(2.0)
+
+
 def _screen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=LANGUAGES, default=None)
     p.add_argument("--size", default=None, help="window size WxH")
@@ -219,13 +263,12 @@ def _emit(obj: dict[str, object]) -> None:
 
 
 def _signin(args: argparse.Namespace) -> int:
-    from attendance.recorder import FileRecorder
     from attendance.rules import Context
     from hall.conf.cli import load_or_exit
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
-    recorder = FileRecorder(_events_path(args.events, args.var), ctx)
+    recorder = _recorder(args, config, ctx)
     clock = _clock(ctx, args.clock_from)
     sim = arrivals = None
     if args.reader[0] == "sim":
@@ -240,6 +283,8 @@ def _signin(args: argparse.Namespace) -> int:
             return _signin_screen(args, config, ctx, recorder, clock)
         return _signin_lines(args, ctx, recorder, clock)
     finally:
+        if hasattr(recorder, "close"):
+            recorder.close()
         if arrivals is not None:
             arrivals.close()
         if sim is not None:
@@ -308,13 +353,14 @@ def _signin_screen(
 
 def _duty(args: argparse.Namespace) -> int:
     from attendance.console import DutyConsole
-    from attendance.recorder import FileRecorder
     from attendance.rules import Context
     from hall.conf.cli import load_or_exit
+    from hall.runtime import RuntimeDir
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
-    recorder = FileRecorder(_events_path(args.events, args.var), ctx)
+    log = Path(args.log) if args.log else RuntimeDir.default(args.var).database
+    recorder = _recorder(args, config, ctx, follow=True, log=log if log.exists() else None)
     lang = args.lang or config.hall_file.hall.default_language
     _window(args, "1280x800", "hall duty")
     from attendance.duty_view import DutyApp

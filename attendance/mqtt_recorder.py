@@ -20,6 +20,7 @@ stream has brought its events (the reply's ``seq``), so ``refresh()`` shows them
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import sqlite3
@@ -85,12 +86,15 @@ class MqttRecorder:
         self._cond = threading.Condition()
         self._loaded = False
         self._buffer: list[tuple[int, str, dict[str, Any]]] = []
+        self._changes = 0
+        self._copied = -1
+        self._copy: AttendanceState | None = None
         if follow:
             client.subscribe(client.topics.events, self._on_event)
 
     # ------------------------------------------------------------------ the state
 
-    def load_history(self) -> AttendanceState:
+    def load_history(self) -> None:
         """Fold the log's attendance events, then what the stream buffered since. Call once,
         after the client connected (the subscription must be live before the log is read)."""
         if self.follow:
@@ -104,13 +108,13 @@ class MqttRecorder:
         with self._cond:
             for event in events:
                 apply(self.state, event)
+            self._changes += 1
             self.seq = max(self.seq, last)
             buffered, self._buffer = self._buffer, []
             self._loaded = True
             for seq, etype, data in buffered:
                 self._fold(seq, etype, data)
             self._cond.notify_all()
-        return self.state
 
     def _on_event(self, msg: mqtt.MQTTMessage) -> None:
         try:
@@ -132,12 +136,18 @@ class MqttRecorder:
         self.seq = seq
         if etype in EVENT_TYPES:
             apply(self.state, event_from_wire(etype, data))
+            self._changes += 1
 
     def refresh(self) -> AttendanceState:
-        """The state folded so far (the stream keeps it current)."""
+        """A copy of the state folded so far, safe to read on the caller's thread while the
+        stream keeps folding (copied again only after something changed)."""
         if self.follow and not self._loaded:
             self.load_history()
-        return self.state
+        with self._cond:
+            if self._copy is None or self._copied != self._changes:
+                self._copy = copy.deepcopy(self.state)
+                self._copied = self._changes
+            return self._copy
 
     def wait_for(self, seq: int, timeout: float | None = None) -> bool:
         """Wait until the event ``seq`` has been folded in."""

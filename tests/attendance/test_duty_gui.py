@@ -52,7 +52,7 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
             "duty",
             "--config",
             str(CONFIG),
-            "--events",
+            "--record-file",
             str(events),
             "--clock-from",
             "2026-11-25T09:00:00",

@@ -3,6 +3,9 @@ the duty console (officer on duty-01, director on duty-02), over Mosquitto and t
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +26,8 @@ from tests.support import FakeClock, RunningHall, start_hall
 pytestmark = pytest.mark.broker
 
 WED_0820 = (2026, 11, 25, 8, 20)
+REPO = Path(__file__).resolve().parents[2]
+MINI = REPO / "tests" / "data" / "mini-hall"
 
 
 @pytest.fixture
@@ -158,3 +163,42 @@ def test_duty_console_manual_entry_and_approval_through_the_writer(
     # The officer's console learns the decision from the event stream.
     assert officer.recorder.wait_for(director.recorder.seq)
     assert officer.recorder.refresh().manual[pending.id].decided_by == "S002"
+
+
+def test_signin_command_records_through_the_writer(
+    hall: RunningHall, sim: FingerprintSimulator
+) -> None:
+    """``hall signin --no-gui`` connects as signin-01 with its password from <var>/secrets.toml."""
+    sim.put_finger("s012-thumb")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "attendance.cli",
+            "signin",
+            "--no-gui",
+            "--config",
+            str(MINI),
+            "--var",
+            str(hall.directory),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(hall.port),
+            "--reader",
+            f"serial:{sim.port}",
+            "--max-attempts",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stdout.splitlines()
+    got = json.loads(line)
+    assert (got["result"], got["staff"], got["counted"]) == ("matched", "S012", True)
+    events, _last = read_log(hall.directory / "hall.db")
+    punches = [e for e in events if e.type == "punch.recorded"]
+    assert [(p.data["id"], p.data["staff"]) for p in punches] == [(got["record"], "S012")]

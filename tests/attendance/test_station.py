@@ -237,7 +237,7 @@ def _signin(*args: str, events: Path, stdin: str | None = None) -> subprocess.Po
             "attendance.cli",
             "signin",
             "--no-gui",
-            "--events",
+            "--record-file",
             str(events),
             *args,
         ],

@@ -43,7 +43,7 @@ def _station(launch_app, sim: FingerprintSimulator, events: Path, lang: str = "z
             f"serial:{sim.port}",
             "--config",
             str(CONFIG),
-            "--events",
+            "--record-file",
             str(events),
             "--clock-from",
             "2026-11-25T08:41:00",
