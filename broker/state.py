@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 ACTIVE = ("waiting", "called", "serving")
@@ -57,8 +57,9 @@ class Ticket:
     void_reason: str | None = None
 
     def public(self) -> dict[str, Any]:
-        """What clients see of a ticket."""
-        return asdict(self)
+        """What clients see of a ticket (a shallow copy: every field is a scalar; ``asdict``'s
+        deep copy took half the engine's time per command)."""
+        return {name: getattr(self, name) for name in _TICKET_FIELDS}
 
 
 @dataclass(slots=True)
@@ -73,7 +74,11 @@ class WindowState:
     served: int = 0
 
     def public(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _WINDOW_FIELDS}
+
+
+_TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
+_WINDOW_FIELDS = tuple(f.name for f in fields(WindowState))
 
 
 @dataclass(slots=True)
