@@ -54,7 +54,8 @@ class Decoded:
     confirmed: bool = True
     """False for a 1D read from a prepared image that no second view repeated."""
     quality: int = 0
-    """zbar's count of scan lines that read this text in the view (0: not from zbar)."""
+    """zbar's count of scan lines that read this text in the view; for a model read, the
+    row bands that agreed."""
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
