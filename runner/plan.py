@@ -183,8 +183,8 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
 # has no such option. Apps not listed take --client, --var, --broker-port and --printer.
 APP_FLAGS: dict[AppKind, dict[str, str | None]] = {
     AppKind.KIOSK: {"client": "--kiosk-id"},
-    AppKind.SIGNIN: {"client": None, "var": None, "port": None, "printer": None},
-    AppKind.DUTY: {"client": None, "var": None, "port": None, "printer": None},
+    AppKind.SIGNIN: {"printer": None},
+    AppKind.DUTY: {"printer": None},
 }
 DEFAULT_FLAGS = {
     "client": "--client",

@@ -37,7 +37,14 @@ def _opts(tmp_path: Path, installed: set[str], demo: bool = False) -> UpOptions:
 def test_the_sample_machine_file_is_valid(sample_config: HallConfig) -> None:
     machine, issues = load_machine(sample_config)
     assert issues == []
-    assert [a.kind.value for a in machine.app] == ["kiosk", "display", "guide", "rating"]
+    assert [a.kind.value for a in machine.app] == [
+        "kiosk",
+        "display",
+        "guide",
+        "rating",
+        "signin",
+        "duty",
+    ]
     assert {s.kind.value for s in machine.simulator} >= {"printer", "traffic"}
 
 
@@ -154,6 +161,8 @@ def test_an_app_not_installed_yet_is_skipped_with_a_note(
         "display (display-lobby) skipped: this installation has no `hall display` yet",
         "guide (guide-01) skipped: this installation has no `hall guide` yet",
         "rating (rating-03) skipped: this installation has no `hall rating` yet",
+        "signin (signin-01) skipped: this installation has no `hall signin` yet",
+        "duty (duty-01) skipped: this installation has no `hall duty` yet",
     ]
 
 
@@ -185,3 +194,26 @@ def test_config_check_checks_the_machine_file(
     assert "this machine (machine.toml): apps kiosk kiosk-02; simulators none" in (
         capsys.readouterr().out
     )
+
+
+def test_demo_plan_runs_the_signin_station_and_the_duty_console(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    machine, issues = load_machine(sample_config)
+    assert issues == []
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"signin", "duty"}, demo=True))
+    by_name = {c.name: c for c in plan.children}
+    signin = list(by_name["signin-signin-01"].argv)
+    duty = list(by_name["duty-duty-01"].argv)
+    for argv, client in ((signin, "signin-01"), (duty, "duty-01")):
+        # They connect to the writer as their client, with the secrets of the runtime dir.
+        assert argv[argv.index("--client") + 1] == client
+        assert argv[argv.index("--var") + 1] == str(tmp_path / "var")
+        assert argv[argv.index("--broker-port") + 1] == "18830"
+        assert "--printer" not in argv and "--record-file" not in argv
+    assert signin[signin.index("--reader") + 1] == "sim" and "--no-gui" in signin
+    assert plan.display is not None
+    assert by_name["duty-duty-01"].env["DISPLAY"] == plan.display.for_screen(4)
+    plain = plan_up(sample_config, machine, _opts(tmp_path, {"signin", "duty"}))
+    assert not {"signin-signin-01", "duty-duty-01"} & {c.name for c in plain.children}
