@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from hall.conf import HallConfig
@@ -265,17 +266,25 @@ class WindowController:
         elif ctype == "case.register":
             case = result(outcome.reply).case.model_dump()
             case["reason"] = outcome.command.args.get("reason", "")
-            notice = None
-            if case["kind"] in NOTICE_KINDS and self.notice_printer is not None:
-                notice = "printed" if self.notice_printer(case) else "print_failed"
+            printing = case["kind"] in NOTICE_KINDS and self.notice_printer is not None
             panel = CasePanel.of(case, registered=True)
-            self.presenter.set_case(CasePanel(**{**panel.__dict__, "notice": notice}))
+            self.presenter.set_case(replace(panel, notice="printing" if printing else None))
+            if printing:  # off the outbox's thread: the finish goes at once
+                threading.Thread(
+                    target=self._print_notice, args=(case,), name="notice", daemon=True
+                ).start()
             self.presenter.set_message(
                 Message("terminal.msg.case_registered", "ok", (("number", case["number"]),))
             )
             finish, self._finish_after = self._finish_after, None
             if finish is not None:
                 self.press("finish", **finish)
+        self._changed()
+
+    def _print_notice(self, case: dict[str, Any]) -> None:
+        assert self.notice_printer is not None
+        printed = self.notice_printer(case)
+        self.presenter.set_notice(case["number"], "printed" if printed else "print_failed")
         self._changed()
 
     def _changed(self) -> None:

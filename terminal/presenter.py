@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hall.conf import HallConfig
@@ -87,7 +87,7 @@ class CasePanel:
     registered: bool = False
     """True when this terminal just registered it (else it was looked up)."""
     notice: str | None = None
-    """``printed``, ``print_failed`` or None (no notice for this kind / no printer)."""
+    """``printing``, ``printed``, ``print_failed``; None: no notice (kind, no printer)."""
 
     @classmethod
     def of(cls, case: dict[str, Any], registered: bool = False) -> CasePanel:
@@ -222,6 +222,12 @@ class WindowPresenter:
     def set_case(self, case: CasePanel | None) -> None:
         with self._lock:
             self._case = case
+
+    def set_notice(self, number: str, notice: str) -> None:
+        """How the notice of case ``number`` printed (if the panel still shows that case)."""
+        with self._lock:
+            if self._case is not None and self._case.number == number:
+                self._case = replace(self._case, notice=notice)
 
     @property
     def ticket(self) -> dict[str, Any] | None:

@@ -75,6 +75,7 @@ def test_notice_scanned_at_the_kiosk_brings_the_applicant_back_to_the_window(
         assert outcome_of(ctrl, "window.finish").status == "ok"
         wait_until(lambda: ctrl.presenter.view().case is not None, 5, "case registered")
         case_no = ctrl.presenter.view().case.number
+        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
         assert ctrl.presenter.view().case.notice == "printed"
 
         # 2. The notice, three copies; the applicant's copy (the second) read from its PNG.

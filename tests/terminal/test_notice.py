@@ -49,6 +49,7 @@ def test_supplement_and_promised_notices_in_three_copies(
         _signed_in_window(ctrl, "S012")
         missing = ["股東會決議原件", "公司章程"]
         number = _register(ctrl, hall, "supplement", missing=missing)
+        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
         assert ctrl.presenter.view().case.notice == "printed"
         receipts = sim.wait_for_receipts(3, timeout=10)
         assert len(receipts) == 3 and all(r.cut for r in receipts)
