@@ -79,3 +79,35 @@ def test_supplement_and_promised_notices_in_three_copies(
     finally:
         ctrl.stop()
         hall.stop()
+
+
+def test_reply_notice_gives_the_reason_and_a_failed_print_says_so(
+    mini_config: HallConfig, tmp_path: Path, printer: TicketPrinter
+) -> None:
+    sim = printer.simulator
+    assert sim is not None
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W02", hall.endpoint("window-02"))
+    ctrl.notice_printer = NoticePrinter(mini_config, printer, "zh-Hant")
+    try:
+        _signed_in_window(ctrl, "S012")
+        number = _register(ctrl, hall, "reply", reason="經營範圍屬許可項目，須先取得許可證")
+        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
+        assert ctrl.presenter.view().case.notice == "printed"
+        receipts = sim.wait_for_receipts(3, timeout=10)
+        text = "\n".join(receipts[0].lines)
+        assert number in text and "不予受理原因：經營範圍屬許可項目，須先取得許可證" in text
+
+        sim.flags.paper_out = True  # the window's printer has run out of paper
+        ctrl.outcomes.clear()
+        _register(ctrl, hall, "promised")
+        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
+        assert ctrl.presenter.view().case.notice == "print_failed"
+        assert len(sim.receipts) == 3
+        assert (
+            hall.service is not None
+        )  # the case is registered and the ticket finished all the same
+        assert ctrl.presenter.view().ticket is None
+    finally:
+        ctrl.stop()
+        hall.stop()
