@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hall.conf import HallConfig
+from hall.i18n import t
 from tests.display.helpers import issue_for
 from tests.display.test_display_gui import LANGS, display_argv
 from tests.support import start_hall
@@ -33,7 +34,8 @@ def test_terminal_drives_the_display(
     hall = start_hall(sample_config, tmp_path)
     try:
         display = launch_hd(display_argv(hall, tmp_path, "--min-show", "0.2", "--no-voice"))
-        term = launch_hd(terminal_argv(hall, tmp_path, "W03"))
+        notices = tmp_path / "notices"
+        term = launch_hd([*terminal_argv(hall, tmp_path, "W03"), "--printer", f"sim:{notices}"])
         kiosk = hall.client("kiosk-01")
         numbers = [issue_for(kiosk, sample_config, "W03")["number"] for _ in range(3)]
 
@@ -98,6 +100,9 @@ def test_terminal_drives_the_display(
         assert s["last"][0] == [numbers[0], "promised"]
         s = term.wait_for(lambda s: s["case"] is not None, what="case number shown")
         assert s["case"] in s["case_info"]
+        printed = t("terminal.notice_printed", "zh-Hant")
+        s = term.wait_for(lambda s: printed in s["case_info"], what="notice printed")
+        assert len(list(notices.glob("*.png"))) == 3  # window, applicant, business section
         term.screenshot(shots / "window-case-registered-zh-Hant.png")
         display.wait_for(lambda s: s["windows"]["W03"] is None, what="display tile cleared")
 
