@@ -6,8 +6,9 @@ over MQTT, as their client ids (``signin-01``, ``duty-01``; ``--client``) with t
 ``<HALL_VAR>/secrets.toml`` (:class:`attendance.mqtt_recorder.MqttRecorder`); the duty console
 reads the history from the writer's log (``--log``, default ``<HALL_VAR>/hall.db``) read-only.
 ``--record-file PATH`` keeps the record in an append-only JSON-lines file instead
-(:class:`attendance.recorder.FileRecorder`), for a box without the hall network. ``hall leave``
-and ``hall report attendance`` still read and write such a file (``--events``).
+(:class:`attendance.recorder.FileRecorder`), for a box without the hall network. ``hall report
+attendance`` reads the writer's log (``--log``) or such a file (``--events``); ``hall leave``
+still reads and writes a file (``--events``).
 """
 
 from __future__ import annotations
@@ -162,10 +163,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     attendance.add_argument(
         "--var", default=None, help="runtime directory (default: HALL_VAR or var/)"
     )
-    attendance.add_argument(
-        "--events",
+    source = attendance.add_mutually_exclusive_group()
+    source.add_argument(
+        "--log",
         default=None,
-        help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
+        help="the queue service's event log, read-only (default: <HALL_VAR>/hall.db, else "
+        "an older <HALL_VAR>/attendance/events.jsonl)",
+    )
+    source.add_argument(
+        "--events", default=None, help="an attendance record file of --record-file instead"
     )
     attendance.add_argument(
         "--out", default=None, help="output folder (default: <HALL_VAR>/reports/attendance)"
@@ -444,11 +450,25 @@ def _report(args: argparse.Namespace) -> int:
         print(f"hall report attendance: {year:04d}-{month:02d} has not begun", file=sys.stderr)
         return 2
     until = now.date() if (year, month) == (now.year, now.month) else None
-    path = _events_path(args.events, args.var)
+    from_file = bool(args.events)
+    if args.events:
+        path = Path(args.events)
+    elif args.log:
+        path = Path(args.log)
+    else:  # the writer's log; else a file recorded before the writer took attendance over
+        path = RuntimeDir.default(args.var).database
+        if not path.exists() and _events_path(None, args.var).exists():
+            path, from_file = _events_path(None, args.var), True
     if not path.exists():
         print(f"hall report attendance: no attendance record at {path}", file=sys.stderr)
         return 1
-    state = FileRecorder(path, ctx).refresh()
+    if from_file:
+        state = FileRecorder(path, ctx).refresh()
+    else:
+        from attendance.mqtt_recorder import read_log
+        from attendance.state import replay
+
+        state = replay(read_log(path)[0])
     report = build_report(config, ctx, state, year, month, lang, until)
     out = (
         Path(args.out) if args.out else RuntimeDir.default(args.var).root / "reports" / "attendance"

@@ -202,3 +202,34 @@ def test_signin_command_records_through_the_writer(
     events, _last = read_log(hall.directory / "hall.db")
     punches = [e for e in events if e.type == "punch.recorded"]
     assert [(p.data["id"], p.data["staff"]) for p in punches] == [(got["record"], "S012")]
+
+    # The monthly report reads the writer's log (read-only) by default.
+    out = hall.directory / "reports"
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "attendance.cli",
+            "report",
+            "attendance",
+            "--month",
+            "2026-11",
+            "--config",
+            str(MINI),
+            "--var",
+            str(hall.directory),
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr
+    people = (out / "attendance-2026-11-people.csv").read_text(encoding="utf-8-sig")
+    rows = {line.split(",")[0]: line.split(",") for line in people.splitlines()[1:]}
+    present = people.splitlines()[0].split(",").index("Present (days)")
+    assert (rows["S012"][present], rows["S011"][present]) == ("0.5", "0")
