@@ -13,7 +13,8 @@ each event rebuilt from its data minus ``local_at``, with ``at`` = ``local_at``)
 before it connected comes from the event log, read read-only with ``sqlite3`` (``log``: the
 writer's ``var/hall.db``, on the same machine): the stream is subscribed first and buffered,
 the log read, then the buffered events newer than the log's last one are folded, so no event
-is lost or folded twice. Without a log the state starts at the connection (the console then
+is lost or folded twice; a gap in the stream's ``seq`` later (a reconnect) is read from the log
+too. Without a log the state starts at the connection (the console then
 shows only what happened since it started). After a command, ``submit`` waits until the
 stream has brought its events (the reply's ``seq``), so ``refresh()`` shows them at once.
 """
@@ -48,14 +49,18 @@ def event_from_wire(etype: str, data: dict[str, Any]) -> Event:
     return Event(etype, str(data["local_at"]), body)
 
 
-def read_log(path: str | Path) -> tuple[list[Event], int]:
-    """The attendance events of the writer's log (read-only), and the log's last seq."""
+def read_log(
+    path: str | Path, after: int = 0, before: int | None = None
+) -> tuple[list[Event], int]:
+    """The attendance events of the writer's log (read-only) with ``after < seq < before``,
+    and the log's last seq."""
     db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
     try:
         marks = ",".join("?" * len(EVENT_TYPES))
         rows = db.execute(
-            f"SELECT seq, type, data FROM events WHERE type IN ({marks}) ORDER BY seq",
-            sorted(EVENT_TYPES),
+            f"SELECT seq, type, data FROM events WHERE type IN ({marks}) AND seq > ? AND seq < ?"
+            " ORDER BY seq",
+            [*sorted(EVENT_TYPES), after, before if before is not None else 2**62],
         ).fetchall()
         (last,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
     finally:
@@ -133,10 +138,27 @@ class MqttRecorder:
     def _fold(self, seq: int, etype: str, data: dict[str, Any]) -> None:
         if seq <= self.seq:
             return  # already in (from the log, or a redelivery)
+        if self.seq and seq > self.seq + 1 and self.log_path is not None:
+            self._fill_gap(seq)
         self.seq = seq
         if etype in EVENT_TYPES:
             apply(self.state, event_from_wire(etype, data))
             self._changes += 1
+
+    def _fill_gap(self, seq: int) -> None:
+        """Events the stream did not bring (a reconnect): read them from the log."""
+        assert self.log_path is not None
+        try:
+            missed, _last = read_log(self.log_path, after=self.seq, before=seq)
+        except sqlite3.Error as exc:
+            log.warning("events %d..%d missed and the log is unreadable: %s", self.seq, seq, exc)
+            return
+        log.info(
+            "events %d..%d missed on the stream: %d read from the log", self.seq, seq, len(missed)
+        )
+        for event in missed:
+            apply(self.state, event)
+        self._changes += 1
 
     def refresh(self) -> AttendanceState:
         """A copy of the state folded so far, safe to read on the caller's thread while the

@@ -233,3 +233,23 @@ def test_signin_command_records_through_the_writer(
     rows = {line.split(",")[0]: line.split(",") for line in people.splitlines()[1:]}
     present = people.splitlines()[0].split(",").index("Present (days)")
     assert (rows["S012"][present], rows["S011"][present]) == ("0.5", "0")
+
+
+def test_events_missed_on_the_stream_are_read_from_the_log(
+    hall: RunningHall, mctx: Context
+) -> None:
+    station = hall.client("signin-01")
+    recorder = _recorder(hall, "duty-02", mctx, follow=True)
+    events_topic = hall.topics.events
+    recorder.client.client.unsubscribe(events_topic)  # as if the link were down for a while
+    station.command("service.ping", {})  # the broker has taken the unsubscribe (same order)
+    recorder.client.command("service.ping", {})
+    station.command("punch.record", {"staff": "S013", "device": "reader-1"})
+    station.command("attempt.record", {"result": "unclear", "device": "reader-1"})
+    recorder.client.client.subscribe(events_topic, qos=1)
+    recorder.client.command("service.ping", {})  # subscribed again before the next event
+    last = station.request("punch.record", {"staff": "S014", "device": "reader-1"})
+    assert last.ok and recorder.wait_for(last.seq)
+    state = recorder.refresh()
+    assert [p.staff for p in state.punches] == ["S013", "S014"]
+    assert [a.result for a in state.attempts] == ["unclear"]
