@@ -20,6 +20,7 @@ from attendance.station import ONLINE, SignInStation
 from devices.fingerprint.reader import FingerprintReader
 from devices.fingerprint.simulator import FingerprintSimulator
 from hall.conf import HallConfig
+from hall.i18n import t
 from hall.mqtt import HallClient
 from tests.support import FakeClock, RunningHall, start_hall
 
@@ -253,3 +254,19 @@ def test_events_missed_on_the_stream_are_read_from_the_log(
     state = recorder.refresh()
     assert [p.staff for p in state.punches] == ["S013", "S014"]
     assert [a.result for a in state.attempts] == ["unclear"]
+
+
+def test_a_service_that_does_not_answer_is_a_refusal_not_a_crash(
+    hall: RunningHall, mctx: Context, clock: FakeClock
+) -> None:
+    client = HallClient(hall.endpoint("signin-01"), hall.topics, request_timeout_s=0.5)
+    hall.clients.append(client)
+    recorder = MqttRecorder.connect(client, mctx)
+    hall.stop_service()
+    command = Command(
+        "attempt.record", "signin-01", _local(mctx, clock), {"result": "unclear", "device": "d"}
+    )
+    with pytest.raises(Rejected) as refused:
+        recorder.submit(command)
+    assert refused.value.code == "service_unavailable"
+    assert "連不上排隊服務" in t(refused.value.message_key, "zh-Hant")
