@@ -112,3 +112,15 @@ def test_a_returning_ticket_shows_its_case_number(mini_config: HallConfig) -> No
     returning = {**ticket, "case_no": "GY2026112500019"}
     p.handle(f"{ROOT}/state/window/W01", window_state(2, ticket=returning))
     assert p.view().case_no == "GY2026112500019"
+
+
+def test_materials_typed_on_the_case_form() -> None:
+    from terminal.presenter import parse_list, parse_materials
+
+    assert parse_materials("申請書×1，身份證複印件 x2, 章程,  ") == [
+        ("申請書", 1),
+        ("身份證複印件", 2),
+        ("章程", 1),
+    ]
+    assert parse_materials("Form X 3") == [("Form", 3)]
+    assert parse_list("股東會決議原件，公司章程, ") == ["股東會決議原件", "公司章程"]

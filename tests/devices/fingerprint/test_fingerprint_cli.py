@@ -11,7 +11,7 @@ import pytest
 
 from devices.fingerprint.simulator import Fault, FingerprintSimulator
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 HALL_SIM = [sys.executable, "-m", "hall.cli", "device", "fingerprint-sim"]
 
 

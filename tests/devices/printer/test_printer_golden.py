@@ -1,7 +1,7 @@
 """Golden bytes: the exact ESC/POS of fixed sample slips, captured from escpos's Dummy.
 
-Regenerate after an intended layout change with ``UPDATE_GOLDEN=1 pytest tests/printer``
-and review the PNGs (``hall device printer-sim --file tests/printer/golden/X.bin``).
+Regenerate after an intended layout change with ``UPDATE_GOLDEN=1 pytest tests/devices/printer``
+and review the PNGs (``hall device printer-sim --file tests/devices/printer/golden/X.bin``).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def is_valid_case_number(text: str, hall_code: str = HALL, **kw) -> bool:  # typ
 
 
 def _manifest() -> Path:
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     base = Path(os.environ.get("HALL_FIXTURES") or repo.parent / "shared" / "fixtures")
     return base / "barcodes" / "manifest.csv"
 

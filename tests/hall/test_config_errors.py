@@ -11,7 +11,7 @@ import pytest
 
 from hall.conf import ConfigError, load_config
 
-MINI = Path(__file__).parent / "data" / "mini-hall"
+MINI = Path(__file__).parents[1] / "data" / "mini-hall"
 
 
 @pytest.fixture

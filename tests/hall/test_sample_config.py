@@ -11,7 +11,7 @@ import pytest
 from hall.conf import HallConfig, load_config
 from hall.conf.model import CaseKind, ItemClass, Text
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 CLASS_CODE = {ItemClass.LICENCE: "XK", ItemClass.NON_LICENCE: "FX", ItemClass.SUPERVISION: "JG"}
 
 

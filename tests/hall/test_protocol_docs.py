@@ -11,7 +11,7 @@ from hall.codes import mask_id
 from hall.contract import COMMAND_ARGS, EVENT_MODELS, SNAPSHOT_MODELS, json_schemas, parse_args
 from hall.contract.base import CommandRejected
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_committed_schemas_match_the_code() -> None:

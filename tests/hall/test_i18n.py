@@ -9,7 +9,7 @@ import pytest
 
 from hall import i18n
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_language_has_the_same_keys() -> None:
