@@ -14,7 +14,7 @@ from hall.mqtt import HallClient
 from tests.faults.harness import LONG, Applicants, check
 from tests.support import FakeClock, start_hall
 
-pytestmark = [pytest.mark.broker, pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.broker, pytest.mark.slow]
 
 ITEM = "XK-GA-001"
 KIOSKS = ("kiosk-01", "kiosk-02")

@@ -21,7 +21,7 @@ from tests.faults.harness import LONG, Applicants, ServiceProcess, check
 from tests.runner.hallup import HallUp, wait_gone, write_machine
 from tests.support import RunningHall, start_hall
 
-pytestmark = [pytest.mark.broker, pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.broker, pytest.mark.slow]
 
 ITEM = "XK-GA-001"
 KIOSKS = ("kiosk-01", "kiosk-02")

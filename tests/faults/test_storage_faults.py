@@ -21,7 +21,7 @@ from hall.mqtt import HallClient
 from tests.faults.harness import LONG, Applicants, ServiceProcess, check, log_tickets, record
 from tests.support import RunningHall, start_hall
 
-pytestmark = [pytest.mark.broker, pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.broker, pytest.mark.slow]
 
 ITEM = "XK-GA-001"
 KIOSKS = ("kiosk-01", "kiosk-02")
