@@ -346,3 +346,25 @@ def format_duration(seconds: int | None) -> str:
     h, rest = divmod(int(seconds), 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def parse_materials(text: str) -> list[tuple[str, int]]:
+    """``申請書×1, 身份證複印件 x2`` -> [(name, count)] (count 1 when not given)."""
+    out: list[tuple[str, int]] = []
+    for part in text.replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, count = part, 1
+        for sep in ("×", "x", "X", "*"):
+            head, found, tail = part.rpartition(sep)
+            if found and head.strip() and tail.strip().isdigit():
+                name, count = head.strip(), int(tail.strip())
+                break
+        out.append((name, count))
+    return out
+
+
+def parse_list(text: str) -> list[str]:
+    """``股東會決議原件，公司章程`` -> the items, commas of either width."""
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]

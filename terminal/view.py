@@ -18,7 +18,15 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
 from terminal.controller import WindowController
-from terminal.presenter import ACTIONS, CASE_KINDS, SHORTCUTS, WindowView, format_duration
+from terminal.presenter import (
+    ACTIONS,
+    CASE_KINDS,
+    SHORTCUTS,
+    WindowView,
+    format_duration,
+    parse_list,
+    parse_materials,
+)
 from ui.app import HallApp
 from ui.theme import PALETTE, hex_rgb
 
@@ -56,23 +64,6 @@ class SignInDialog(ModalView):
 class CaseDialog(ModalView):
     name = "case"
     kind = StringProperty("immediate")
-
-
-def parse_materials(text: str) -> list[tuple[str, int]]:
-    """``申請書×1, 身份證複印件 x2`` -> [(name, count)] (count 1 when not given)."""
-    out: list[tuple[str, int]] = []
-    for part in text.replace("，", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        name, count = part, 1
-        for sep in ("×", "x", "X", "*"):
-            head, found, tail = part.rpartition(sep)
-            if found and head.strip() and tail.strip().isdigit():
-                name, count = head.strip(), int(tail.strip())
-                break
-        out.append((name, count))
-    return out
 
 
 class TerminalApp(HallApp):
@@ -166,7 +157,7 @@ class TerminalApp(HallApp):
             name,
             contact,
             parse_materials(materials),
-            [m for m in missing.replace("，", ",").split(",") if m.strip()],
+            parse_list(missing),
             reason,
         )
 
