@@ -145,6 +145,8 @@ class WindowController:
             self.presenter.set_message(Message("errors.no_current_ticket", "error"))
             self._changed()
             return False
+        if ticket.get("case_no"):
+            return self._finish_returning(ticket["case_no"], kind, note)
         args: dict[str, Any] = {
             "item": ticket["item"],
             "kind": kind,
@@ -158,6 +160,26 @@ class WindowController:
             args["reason"] = reason.strip()
         self._finish_after = {"outcome": kind, "note": note}
         if not self.send("case.register", args):
+            self._finish_after = None
+            return False
+        return True
+
+    def _finish_returning(self, number: str, kind: str, note: str) -> bool:
+        """A returning ticket: its case exists. A 補辦件 whose materials are now complete goes
+        on as ``kind`` (``case.update`` to ``accepted``: its clock starts); else the ticket is
+        just finished."""
+        case = self.presenter.view().case
+        complete = (
+            case is not None
+            and case.number == number
+            and case.status == "waiting_materials"
+            and kind in ("immediate", "promised", "joint")
+        )
+        if not complete:
+            return self.press("finish", outcome=kind, note=note)
+        self._finish_after = {"outcome": kind, "note": note}
+        args = {"case": number, "to": "accepted", "kind": kind}
+        if not self.send("case.update", args):
             self._finish_after = None
             return False
         return True
@@ -247,7 +269,7 @@ class WindowController:
         ctype = outcome.command.ctype
         action = ctype.replace(".", "_")
         if outcome.status != "ok" or outcome.reply is None:
-            if ctype == "case.register":
+            if ctype in ("case.register", "case.update"):
                 self._finish_after = None
             if outcome.code == "sign_in_required":
                 self.presenter.set_sign_in_open(True)
@@ -263,7 +285,7 @@ class WindowController:
         elif ctype == "staff.sign_out":
             self.presenter.set_staff(None)
             self.presenter.set_message(Message("terminal.msg.signed_out", "ok"))
-        elif ctype == "case.register":
+        elif ctype in ("case.register", "case.update"):
             case = result(outcome.reply).case.model_dump()
             case["reason"] = outcome.command.args.get("reason", "")
             printing = case["kind"] in NOTICE_KINDS and self.notice_printer is not None

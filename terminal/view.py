@@ -142,6 +142,10 @@ class TerminalApp(HallApp):
 
     def finish(self, kind: str) -> None:
         """A case kind chosen: the case form (registered, then the ticket finished)."""
+        if self.presenter.view().case_no:  # a returning ticket: its case is registered
+            self.close_dialog()
+            self.controller.finish_case(kind, "", "")
+            return
         dialog = CaseDialog()
         dialog.kind = kind
         self.open_dialog(dialog)

@@ -84,6 +84,20 @@ def test_returning_ticket_shows_its_case(mini_config: HallConfig, tmp_path: Path
         case = ctrl.presenter.view().case
         assert (case.number, case.status, case.due) == (number, "waiting_materials", None)
         assert case.missing == tuple(missing)
+
+        # The materials are complete now: the case goes on as a 承諾件 (no new case), its
+        # clock starts, and the returning ticket is finished.
+        ctrl.outcomes.clear()
+        assert ctrl.finish_case("promised", "", "")
+        upd = outcome_of(ctrl, "case.update")
+        assert upd.status == "ok", upd
+        assert upd.command.args == {"case": number, "to": "accepted", "kind": "promised"}
+        assert outcome_of(ctrl, "window.finish").status == "ok"
+        assert not any(o.command.ctype == "case.register" for o in ctrl.outcomes)
+        wait_until(lambda: ctrl.presenter.view().ticket is None, 5, "counter free")
+        case = ctrl.presenter.view().case
+        assert (case.number, case.kind, case.status) == (number, "promised", "accepted")
+        assert case.due is not None
     finally:
         ctrl.stop()
         hall.stop()
