@@ -372,7 +372,12 @@ def _duty(args: argparse.Namespace) -> int:
     from attendance.duty_view import DutyApp
 
     console = DutyConsole(ctx, recorder, clock=_clock(ctx, args.clock_from), lang=lang)
-    DutyApp(console, lang=lang).run()
+    try:
+        DutyApp(console, lang=lang).run()
+    finally:
+        console.sign_out()  # over the network: nobody stays signed in at a closed console
+        if hasattr(recorder, "close"):
+            recorder.close()
     return 0
 
 

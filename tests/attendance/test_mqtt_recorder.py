@@ -164,6 +164,11 @@ def test_duty_console_manual_entry_and_approval_through_the_writer(
     # The officer's console learns the decision from the event stream.
     assert officer.recorder.wait_for(director.recorder.seq)
     assert officer.recorder.refresh().manual[pending.id].decided_by == "S002"
+    # Signing out at the console signs the person out at the writer too.
+    director.sign_out()
+    again = director.recorder.client.request("duty.note", {"text": "after sign-out"})
+    assert not again.ok and again.error is not None
+    assert again.error.code == "sign_in_required"
 
 
 def test_signin_command_records_through_the_writer(
