@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[mqtt.MQTTMessage], None]
 
 
+EXPIRY_MARGIN_S = 0.5
+"""A client waits this long past its command's deadline before it gives up: the deadline is
+on the service's clock, learnt from the heartbeat, and may be off by a network delay."""
+
+
 class MqttError(Exception):
     """Base of connection and request failures."""
 
@@ -504,7 +509,10 @@ class HallClient(MqttLink):
         """Send a command and wait for its reply, retrying with the same id.
 
         Every try carries the same deadline (``Command.expires``: the end of the last
-        try), so a command the service only gets after we gave up is not carried out.
+        try), and the client waits until that deadline has passed before it gives up, so a
+        command is either answered or never carried out: a ticket is never issued to a
+        client that stopped waiting. Callers show "not responding" earlier from
+        :meth:`service_responding`, while the request still waits.
         Raises :class:`NotAuthorized` when the broker refuses the topic,
         :class:`ServiceNotResponding` when the service's heartbeat stopped, and
         :class:`RequestTimeout` when no reply came after ``attempts`` tries.
@@ -517,6 +525,8 @@ class HallClient(MqttLink):
                 f"(no heartbeat for {self.service_silent_s():.0f} s)"
             )
         expires_at = round(self.service_deadline(timeout * attempts), 3)
+        give_up = time.monotonic() + timeout * attempts + EXPIRY_MARGIN_S
+        fut: Future[Reply] | None = None
         for attempt in range(1, attempts + 1):
             _id, fut, mid = self.send(ctype, args, cmd_id, expires_at=expires_at)
             try:
@@ -526,17 +536,21 @@ class HallClient(MqttLink):
                     self._pending.pop(cmd_id, None)
                 raise
             except MqttError:
-                if attempt == attempts:
-                    break
-                continue
+                continue  # not even the broker answered: try again until the deadline
             try:
-                return fut.result(timeout)
+                return fut.result(max(0.0, min(timeout, give_up - time.monotonic())))
             except FutureTimeout:
                 log.info("%s %s: no reply (attempt %d/%d)", ctype, cmd_id, attempt, attempts)
-            if not self.service_responding():
-                break
+        # Never give up before the command's deadline (plus a margin for the two clocks):
+        # a service that resumes before it would still carry the command out.
+        if fut is not None:
+            try:
+                return fut.result(max(0.0, give_up - time.monotonic()))
+            except FutureTimeout:
+                pass
         with self._pending_lock:
             self._pending.pop(cmd_id, None)
+            self._expires.pop(cmd_id, None)
         if not self.service_responding():
             raise ServiceNotResponding(f"{ctype} {cmd_id}: the queue service is not responding")
         raise RequestTimeout(f"{ctype} {cmd_id}: no reply after {attempts} attempts")

@@ -91,12 +91,6 @@ def test_sigkill_of_the_broker(bare_hall: RunningHall) -> None:
     assert row["acked"] + row["gave_up"] - row["acked_on_settling"] == per_kiosk * len(KIOSKS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 6 item 8: lead fixing. HallClient.request gives up early on a silent "
-    "heartbeat (ServiceNotResponding) but its command keeps the deadline of the last try, "
-    "so the resumed service still issues it: a ticket nobody holds",
-)
 def test_hung_service_carries_out_no_abandoned_command(bare_hall: RunningHall) -> None:
     """SIGSTOP: kiosks give up (after about 5 s, as a kiosk does); after SIGCONT the service
     must not issue the tickets nobody waits for any more, and the kiosks learn from the
