@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from hall.mqtt import HallClient, MqttError
 from tests.support import RunningHall
 
@@ -379,12 +377,9 @@ def check(
     assert row["gaps"] == [], f"numbers missing in the log: {row}"
     unexplained = sorted(in_log - set(held) - set(after_give_up))
     assert unexplained == [], f"tickets in the log that no applicant holds: {row}"
-    if after_give_up:
-        # Known (issue 6 item 8): a kiosk gave up on a silent heartbeat while its command's
-        # deadline was still ahead, and the service carried it out when it came back. Any
-        # other imbalance has failed above; this one ends the test as an expected failure
-        # until the client fix lands, after which it cannot happen.
-        pytest.xfail(f"issue 6 item 8: issued after the kiosk gave up: {after_give_up}")
+    # Issue 6 item 8: a client waits until its command's deadline has passed, so a ticket
+    # issued after its kiosk gave up is a failure, not a known gap.
+    assert after_give_up == [], f"issued after the kiosk gave up: {after_give_up}"
     if not allow_gave_up:
         assert row["gave_up"] == 0, row
     return row
