@@ -27,18 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     central = sub.add_parser("central", help="the many-hall record (bridge, collector, responder)")
     acts = central.add_subparsers(dest="central_command", metavar="ACTION", required=True)
 
-    bridge = acts.add_parser("bridge", help="write the hall broker's bridge to the centre")
-    bridge.add_argument("--config", default="config")
-    bridge.add_argument("--central", required=True, help="HOST:PORT of the central broker")
-    bridge.add_argument(
-        "--password", default=None, help="bridge-<CODE>'s password (default: HALL_BRIDGE_PASSWORD)"
-    )
-    bridge.add_argument("--cafile", default=None, help="TLS: CA of the central broker")
-    bridge.add_argument("--certfile", default=None, help="TLS: this hall's certificate")
-    bridge.add_argument("--keyfile", default=None, help="TLS: this hall's key")
-    bridge.add_argument("--queue", type=int, default=None, help="messages held (default: a day)")
-    bridge.add_argument("--out", default=None, help="file to write (default: stdout)")
-    bridge.set_defaults(func=_bridge)
+    from hall.cli import command_group
+
+    # The same command as `hall protocol bridge` (the hall's broker config, beside the ACL).
+    protocol = command_group(sub, "protocol", "the MQTT contract", "protocol_command")
+    for acts_of in (acts, protocol):
+        _bridge_parser(acts_of)
 
     respond = acts.add_parser("respond", help="answer the centre's range requests (at a hall)")
     respond.add_argument("--config", default="config")
@@ -161,3 +155,18 @@ def _run_until_signal(part: object) -> int:
     done.wait()
     part.stop()  # type: ignore[attr-defined]
     return 0
+
+
+def _bridge_parser(acts: argparse._SubParsersAction) -> None:
+    bridge = acts.add_parser("bridge", help="write the hall broker's bridge to the centre")
+    bridge.add_argument("--config", default="config")
+    bridge.add_argument("--central", required=True, help="HOST:PORT of the central broker")
+    bridge.add_argument(
+        "--password", default=None, help="bridge-<CODE>'s password (default: HALL_BRIDGE_PASSWORD)"
+    )
+    bridge.add_argument("--cafile", default=None, help="TLS: CA of the central broker")
+    bridge.add_argument("--certfile", default=None, help="TLS: this hall's certificate")
+    bridge.add_argument("--keyfile", default=None, help="TLS: this hall's key")
+    bridge.add_argument("--queue", type=int, default=None, help="messages held (default: a day)")
+    bridge.add_argument("--out", default=None, help="file to write (default: stdout)")
+    bridge.set_defaults(func=_bridge)
