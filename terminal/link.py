@@ -22,6 +22,7 @@ def terminal_topics(topics: Topics, window_id: str, service_client: str) -> list
     return [
         topics.window_state(window_id),
         topics.state("queues"),
+        topics.state("cases"),
         topics.events,
         topics.status(service_client),
     ]

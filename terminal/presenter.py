@@ -136,6 +136,9 @@ class WindowView:
     """The case number of a returning ticket at the counter."""
     case: CasePanel | None = None
     """The case registered or looked up for the ticket at the counter."""
+    due_cases: tuple[tuple[str, str, str | None], ...] = ()
+    """This window's open cases that are overdue, due today or due the next working day
+    (number, flag, due date), from the writer's ``state/cases``."""
 
 
 class WindowPresenter:
@@ -175,6 +178,7 @@ class WindowPresenter:
         self._staff: tuple[str, str] | None = None
         self._sign_in_open = False
         self._case: CasePanel | None = None
+        self._due_cases: tuple[tuple[str, str, str | None], ...] = ()
 
     # ------------------------------------------------------------- input
 
@@ -187,6 +191,13 @@ class WindowPresenter:
                 waiting = body.get("items_waiting") if body else None
                 if isinstance(waiting, dict):
                     self._items_waiting = {str(k): int(v) for k, v in waiting.items()}
+            elif name == "state/cases":
+                flagged = (body.get("flagged") or {}).get(self.window_id) or []
+                self._due_cases = tuple(
+                    (str(c["number"]), str(c.get("flag")), c.get("due"))
+                    for c in flagged
+                    if isinstance(c, dict) and "number" in c
+                )
             elif name == "events":
                 self._on_event(body)
             elif name == f"status/{self.service_client}":
@@ -315,6 +326,7 @@ class WindowPresenter:
                 sign_in_open=self._sign_in_open,
                 case_no=t.get("case_no") if t else None,
                 case=self._case,
+                due_cases=self._due_cases,
             )
 
     def _enabled(self, status: str, ticket_status: str | None) -> dict[str, bool]:

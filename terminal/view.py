@@ -298,7 +298,16 @@ class TerminalApp(HallApp):
             button.opacity = 1.0 if not button.disabled else 0.45
 
     def _case_lines(self, v: WindowView) -> str:
-        """The case panel: number, status, promised date, what is missing, the notice."""
+        """The case panel: number, status, promised date, what is missing, the notice; then
+        this window's cases that are overdue or due soon."""
+        lines = [self._case_panel(v)] if self._case_panel(v) else []
+        for number, flag, due in v.due_cases[:4]:
+            lines.append(self.t_(f"due_{flag}", number=number, date=due or ""))
+        if len(v.due_cases) > 4:
+            lines.append(self.t_("due_more", n=len(v.due_cases) - 4))
+        return "\n".join(lines)
+
+    def _case_panel(self, v: WindowView) -> str:
         c = v.case
         if c is None:
             return self.t_("case_returning") + f" {v.case_no}" if v.case_no else ""

@@ -124,3 +124,22 @@ def test_materials_typed_on_the_case_form() -> None:
     ]
     assert parse_materials("Form X 3") == [("Form", 3)]
     assert parse_list("股東會決議原件，公司章程, ") == ["股東會決議原件", "公司章程"]
+
+
+def test_the_window_sees_its_cases_due_soon_from_the_register(mini_config) -> None:  # type: ignore[no-untyped-def]
+    from terminal.presenter import WindowPresenter
+
+    p = WindowPresenter(mini_config, "W02")
+    root = mini_config.topic_root
+    flagged = {
+        "W02": [
+            {"number": "GY202611250001X", "flag": "overdue", "due": "2026-11-24"},
+            {"number": "GY202611250002X", "flag": "due_today", "due": "2026-11-25"},
+        ],
+        "W01": [{"number": "GY202611250003X", "flag": "due_today", "due": "2026-11-25"}],
+    }
+    p.handle(f"{root}/state/cases", {"flagged": flagged, "open": 3, "overdue": 1})
+    assert p.view().due_cases == (
+        ("GY202611250001X", "overdue", "2026-11-24"),
+        ("GY202611250002X", "due_today", "2026-11-25"),
+    )
