@@ -523,7 +523,10 @@ class QueueService:
                     continue
                 self._last_queues = now
                 body = snapshots.queues(self.engine, self.epoch, now)
-                # The service snapshot rides along at the same (rate-limited) pace.
+                # The waiting list and the service snapshot ride along at the same
+                # (rate-limited) pace.
+                self._retain("waiting", snapshots.waiting(self.engine, self.epoch, now))
+                published.add("waiting")
                 self._retain(
                     "service",
                     snapshots.service(

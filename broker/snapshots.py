@@ -89,6 +89,29 @@ def service(
     }
 
 
+WAITING_MAX = 400
+"""Tickets listed in ``state/waiting`` (oldest first): the packet stays far below 256 kB."""
+
+
+def waiting(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+    """Today's active tickets (waiting, called, serving) and those whose print failed, for the
+    guide console: a console started mid-day lists everyone, not only what it saw issued."""
+    keep = [
+        t
+        for t in engine.state.tickets.values()
+        if t.status in ("waiting", "called", "serving") or t.printed == "failed"
+    ]
+    keep.sort(key=lambda t: t.issued_at)
+    fields = ("id", "number", "item", "priority", "rank", "order_key", "issued_at", "kiosk",
+              "printed", "status", "window", "target_window", "case_no")  # fmt: skip
+    rows = [{f: getattr(t, f) for f in fields} for t in keep[:WAITING_MAX]]
+    return {
+        **_stamp(engine, epoch, now),
+        "tickets": rows,
+        "more": max(0, len(keep) - WAITING_MAX),
+    }
+
+
 def catalog(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
     """The hall's names, so a display or LED strip written from the contract can label calls."""
     c = engine.config

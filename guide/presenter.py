@@ -230,6 +230,9 @@ class GuidePresenter:
         if name.startswith("window/"):
             s.windows[name[len("window/") :]] = body
             return
+        if name == "waiting":
+            self._waiting_snapshot(body)
+            return
         try:
             model = snapshot_model(name)
         except KeyError:
@@ -246,6 +249,24 @@ class GuidePresenter:
                 self.signed_in = (mine.staff, mine.name) if mine else None
         if getattr(snap, "day", None):
             self._new_day(snap.day)
+
+    def _waiting_snapshot(self, body: dict[str, Any]) -> None:
+        """The writer's list of active tickets: adds those issued before this console
+        connected; the events keep every row current after that."""
+        if body.get("day"):
+            self._new_day(str(body["day"]))
+        for raw in body.get("tickets") or ():
+            if not isinstance(raw, dict) or raw.get("id") in self._s.tickets:
+                continue
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                self._s.tickets[str(raw["id"])] = TicketRow(
+                    id=str(raw["id"]), number=str(raw["number"]), item=str(raw["item"]),
+                    priority=str(raw["priority"]), rank=int(raw["rank"]),
+                    order_key=float(raw["order_key"]), issued_at=float(raw["issued_at"]),
+                    kiosk=str(raw.get("kiosk") or ""), printed=str(raw.get("printed") or ""),
+                    status=str(raw["status"]), target_window=raw.get("target_window"),
+                    window=raw.get("window"),
+                )  # fmt: skip
 
     def _new_day(self, day: str) -> None:
         if self._s.day is not None and day > self._s.day:

@@ -262,6 +262,14 @@ class Queues(Stamp):
     items_waiting: dict[str, int]
 
 
+class Waiting(Stamp):
+    """``state/waiting``: today's active tickets and those whose print failed, oldest first
+    (at most 400; ``more`` counts the rest), at the pace of ``state/queues``."""
+
+    tickets: list[dict[str, Any]]
+    more: int = 0
+
+
 class StorageState(ReadModel):
     ok: bool
     error: str | None = None
@@ -357,6 +365,7 @@ DOMAIN = Domain(
     snapshots={
         "board": Board,
         "queues": Queues,
+        "waiting": Waiting,
         "service": ServiceSnapshot,
         "catalog": Catalog,
     },

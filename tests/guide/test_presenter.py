@@ -189,3 +189,16 @@ def test_the_consoles_sign_in_follows_state_staff(mini_config, clock) -> None:
     assert (p.view().signed_in, p.view().signed_in_name) == ("S004", "陳導辦")
     feed.state("staff", on_duty=duty[1:])  # signed out elsewhere, or the day ended
     assert p.view().signed_in is None
+
+
+def test_a_console_started_mid_day_lists_the_waiting_from_state_waiting(p, clock) -> None:  # type: ignore[no-untyped-def]
+    feed = Feed(p)
+    early = [_ticket("A001", clock() - 1800), _ticket("A002", clock() - 600, printed="failed")]
+    feed.state("waiting", tickets=early, more=0)
+    view = p.view()
+    assert [r.number for r in view.waiting] == ["A001", "A002"]
+    assert [r.number for r in view.unprinted] == ["A002"]
+    feed.event("ticket.called", ticket="20261125-A001", number="A001", item="XK-GA-001",
+               window="W01", at=clock())  # fmt: skip
+    feed.state("waiting", tickets=early, more=0)  # a later snapshot does not undo the events
+    assert [r.number for r in p.view().waiting] == ["A002"]
