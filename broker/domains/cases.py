@@ -10,14 +10,13 @@ more than :data:`KEEP_CLOSED_DAYS` ago leave the live state (the log keeps them)
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime, timedelta
-from enum import Enum
 from typing import Any, ClassVar
 
 import cases.rules as rules
 from broker.domains.staff import require_actor
 from broker.records import Handler, RecordDomain
+from cases.codec import case_from_json, to_json
 from hall.codes import make_case_number
 from hall.conf.model import CaseKind, Client
 from hall.contract import cases as c
@@ -25,69 +24,6 @@ from hall.contract.queue import IssueTicket
 from hall.protocol import CommandRejected
 
 KEEP_CLOSED_DAYS = 62
-
-
-# ---------------------------------------------------------------- (de)serialising a Case
-
-
-def to_json(value: Any) -> Any:
-    """A rules dataclass as JSON data (dates as ISO strings, enums as values)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
-    return value
-
-
-def _date(v: str | None) -> date | None:
-    return date.fromisoformat(v) if v else None
-
-
-def case_from_json(d: dict[str, Any]) -> rules.Case:
-    history = tuple(
-        rules.Change(
-            at=datetime.fromisoformat(h["at"]),
-            by=h["by"],
-            action=h["action"],
-            status=rules.Status(h["status"]) if h["status"] else None,
-            reason=h["reason"],
-            detail=tuple((k, v) for k, v in h["detail"]),
-        )
-        for h in d["history"]
-    )
-    partners = tuple(
-        rules.PartnerTask(
-            unit=p["unit"],
-            notified=date.fromisoformat(p["notified"]),
-            opinion_due=date.fromisoformat(p["opinion_due"]),
-            special_due=date.fromisoformat(p["special_due"]),
-            opinion_on=_date(p["opinion_on"]),
-            special_reported_on=_date(p["special_reported_on"]),
-        )
-        for p in d["partners"]
-    )
-    return rules.Case(
-        number=d["number"],
-        kind=CaseKind(d["kind"]),
-        item=d["item"],
-        unit=d["unit"],
-        window=d["window"],
-        received=date.fromisoformat(d["received"]),
-        limit=rules.Limit(d["limit"]["days"], rules.DayUnit(d["limit"]["unit"])),
-        status=rules.Status(d["status"]),
-        history=history,
-        materials_complete=_date(d["materials_complete"]),
-        handed_over=_date(d["handed_over"]),
-        extended_to=_date(d["extended_to"]),
-        result_ready=_date(d["result_ready"]),
-        applicant_absent=_date(d["applicant_absent"]),
-        closed_on=_date(d["closed_on"]),
-        partners=partners,
-    )
 
 
 # ---------------------------------------------------------------- the domain
