@@ -122,6 +122,7 @@ class MqttLink:
         self._dispatcher: threading.Thread | None = None
         self._closed = False
         self._verify_broker = verify_broker
+        self._first_connect: float | None = None
         self._connect_hooks: list[Callable[[], None]] = []
 
         c = mqtt.Client(
@@ -330,6 +331,8 @@ class MqttLink:
                     for topic_filter, (qos, _h, _i) in self._subs.items():
                         client.subscribe(topic_filter, qos=qos)
                     self._connected.set()
+                    if self._first_connect is None:
+                        self._first_connect = time.monotonic()
                 client.publish(
                     self.topics.status(self.client_id),
                     status_payload(self.client_id, True, **self._status_extra),
@@ -424,8 +427,14 @@ class HallClient(MqttLink):
         return self._beat[1] if self._beat else None
 
     def service_silent_s(self) -> float | None:
-        """Seconds since the last heartbeat (None before the first one)."""
-        return None if self._beat is None else time.monotonic() - self._beat[0]
+        """Seconds since the last heartbeat; before the first one, since we connected (a
+        client that starts while the service is down must say so too). None when we have
+        not connected yet."""
+        if self._beat is not None:
+            return time.monotonic() - self._beat[0]
+        if self._first_connect is None:
+            return None
+        return time.monotonic() - self._first_connect
 
     def service_responding(self) -> bool:
         """False once a heartbeat was heard and then stopped for ``stale_after_s``."""
