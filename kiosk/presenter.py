@@ -16,6 +16,9 @@ Rules that matter:
 - The idle timeout drops a half-made choice (and a pending retry) and goes Home.
 - A scanned ID number is checked (GB 11643) and kept only masked and as a keyed
   hash; the whole number is never stored or sent.
+- An appointment code (typed, or scanned as a QR or barcode) checks in. A booked
+  real-name item is refused ``real_name_required`` without an ID: the kiosk asks for the
+  ID scan and sends the code again with the masked ID and the keyed hash, as a walk-in.
 """
 
 from __future__ import annotations
@@ -306,7 +309,9 @@ class Presenter:
             self._say("error", self.tr("appointment_code_bad"))
             return self._changed()
         self._touch_started = time.monotonic()
-        a.request = TicketRequest("", lang=self.lang, appointment=a.typed)
+        a.request = TicketRequest(
+            "", lang=self.lang, appointment=a.typed, id_masked=a.id_masked, id_hash=a.id_hash
+        )
         return self._send()
 
     def page(self, delta: int) -> View:
@@ -333,6 +338,7 @@ class Presenter:
         if self.screen == "choose" and a.unit is not None:
             a.unit, a.page = None, 0
         elif self.screen in ("choose", "search", "appointment", "scan"):
+            a.after_id_scan = False
             self.screen = "home"
         elif self.screen == "confirm":
             a.item = None
@@ -407,7 +413,11 @@ class Presenter:
             appointment = a.request.appointment
             a.request = None  # refused: a new touch is a new request
             a.attempts = 0
-            if appointment and result.error in APPOINTMENT_ERRORS:
+            if appointment and result.error == "real_name_required":
+                # a real-name item was booked: the code goes in again with the ID scan
+                a.after_id_scan = True
+                self._say("info", self.tr("real_name_needed"))
+            elif appointment and result.error in APPOINTMENT_ERRORS:
                 self._say("error", self.tr(f"appointment_{result.error}"))
             else:
                 self._say("error", result.message or t(f"errors.{result.error}", self.lang))
@@ -431,6 +441,10 @@ class Presenter:
                 a.after_id_scan = False
                 self._changed()
                 return self.take_ticket()
+            if a.after_id_scan and self.screen == "appointment":
+                a.after_id_scan = False
+                self._changed()
+                return self.appointment_ok()
             return self._changed()
         if result.kind == "case":
             if a.request is not None:
@@ -438,13 +452,28 @@ class Presenter:
             self._touch_started = time.monotonic()
             a.request = TicketRequest("", lang=self.lang, returning_case=result.value)
             return self._send()  # case.check_in: a returning ticket to the case's window
-        else:
-            kind, text = "error", t(str(result.reason or Reason.NOT_OURS), self.lang)
-        if self.screen in ("home", "choose", "search", "appointment", "scan"):
+        if result.kind == "other" and APPOINTMENT_RE.match(text.upper()):
+            return self._scanned_appointment(text.upper())
+        kind, text = "error", t(str(result.reason or Reason.NOT_OURS), self.lang)
+        # a wrong code while a real-name check-in waits for the ID: the code screen stays
+        waiting_for_id = a.after_id_scan and self.screen == "appointment"
+        if self.screen in ("home", "choose", "search", "scan") or (
+            self.screen == "appointment" and not waiting_for_id
+        ):
             a.status = None
             self._go("scan")
         self._say(kind, text)
         return self._changed()
+
+    def _scanned_appointment(self, code: str) -> View:
+        """An appointment code from the scanner (its QR or barcode): checked in as if typed."""
+        a = self.applicant
+        if a.request is not None:
+            return self.view
+        a.typed = code
+        a.after_id_scan = False
+        self._go("appointment")
+        return self.appointment_ok()
 
     def _ticket_ref(self, text: str) -> bool:
         return bool(re.fullmatch(rf"{self.config.code}-\d{{8}}-[A-Z]{{1,2}}\d{{3,4}}", text))

@@ -39,9 +39,14 @@ class TicketRequest:
     def args(self) -> dict[str, Any]:
         if self.returning_case:
             return {"case": self.returning_case, "lang": self.lang}
+        args: dict[str, Any]
         if self.appointment:
-            return {"code": self.appointment, "lang": self.lang}
-        args: dict[str, Any] = {"item": self.item, "priority": self.priority, "lang": self.lang}
+            # a scanned ID goes with the code: the service needs it for a real-name item
+            args = {"code": self.appointment, "lang": self.lang}
+            if self.id_masked and self.id_hash:
+                args.update(id_masked=self.id_masked, id_hash=self.id_hash)
+            return args
+        args = {"item": self.item, "priority": self.priority, "lang": self.lang}
         if self.id_masked:
             args["id_masked"] = self.id_masked
         if self.id_hash:

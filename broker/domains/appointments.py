@@ -3,7 +3,10 @@
 The guide officer books a day, a slot and an item within the item's daily capacity; each
 booking gets a six-character code. At a kiosk the code issues an ``appointment`` ticket for
 that item: too early, the applicant is told when the slot starts; past the grace, the
-priority is lost and a normal ticket comes out. A code works once.
+priority is lost and a normal ticket comes out. A code works once. A real-name item
+(實名取號) needs the applicant's ID scan with the code (masked ID + keyed hash, as a walk-in
+``ticket.issue``) and counts against the per-person daily limit; without it the code is
+refused with ``real_name_required`` and stays unused.
 """
 
 from __future__ import annotations
@@ -185,10 +188,22 @@ class Appointments(RecordDomain):
                 from_at=start - rules.early_minutes * 60,
             )
         late = now > start + rules.grace_minutes * 60
+        real_name = config.item_by_code[entry["item"]].real_name
         issue = IssueTicket(
-            item=entry["item"], priority="normal" if late else "appointment", lang=a.lang
+            item=entry["item"],
+            priority="normal" if late else "appointment",
+            lang=a.lang,
+            id_masked=a.id_masked,
+            id_hash=a.id_hash if real_name else None,
         )
-        result = self.engine._issue(client, issue, now)
+        try:
+            # a real-name item: the ID scan and the per-person daily limit, as a walk-in;
+            # a refusal leaves the code unused
+            result = self.engine._issue(client, issue, now)
+        except CommandRejected as exc:
+            if exc.code in ("real_name_required", "real_name_limit"):
+                exc.details.setdefault("item", entry["item"])
+            raise
         ticket = result["ticket"]["id"]
         self.engine.emit(
             "appointment.used", {"code": entry["code"], "ticket": ticket, "late": late}, now

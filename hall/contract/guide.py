@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from hall.conf.model import Role
-from hall.contract.base import WINDOW_RE, Args, Domain, NoArgs, ReadModel, Stamp
+from hall.contract.base import MASKED_ID_RE, WINDOW_RE, Args, Domain, NoArgs, ReadModel, Stamp
 from hall.contract.queue import Ticket
 from hall.i18n import Lang
 
@@ -161,6 +161,11 @@ class CheckIn(Args):
 
     code: Annotated[str, Field(min_length=1, max_length=12)]
     lang: Lang = "zh-Hant"
+    id_masked: Annotated[str, Field(pattern=MASKED_ID_RE)] | None = None
+    """The applicant's scanned ID, masked (as ``ticket.issue``); kept on the ticket."""
+    id_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    """實名取號: the keyed hash of the ID number (as ``ticket.issue``); needed, with
+    ``id_masked``, when the booked item is a real-name item, ignored otherwise."""
 
 
 class Appointment(ReadModel):

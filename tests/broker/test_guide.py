@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from hall.codes import mask_id
 from hall.conf import HallConfig
+from hall.idhash import id_hash
 from hall.mqtt import HallClient, NotAuthorized
 from tests.support import Collector, FakeClock, RunningHall, start_hall
 
 pytestmark = pytest.mark.broker
+
+GOOD_ID = "11010519491231002X"
+OTHER_ID = "130127196211191209"
 
 
 @pytest.fixture
@@ -99,18 +104,17 @@ def test_the_guide_opens_a_window_and_sets_the_notice(hall: RunningHall) -> None
     state = Collector()
     watcher = hall.client("display-lobby")
     watcher.subscribe(hall.topics.state("#"), state)
-    assert guide.command("guide.window", {"window": "W02", "status": "open"})["window"][
-        "status"
-    ] == "open"
+    assert (
+        guide.command("guide.window", {"window": "W02", "status": "open"})["window"]["status"]
+        == "open"
+    )
     guide.command("guide.notice", {"text": {"zh-Hant": "午休 12:00-13:30", "en": "Lunch"}})
     _t, notice = state.wait_for(
         lambda t, b: t.endswith("/state/notice") and b.get("text", {}).get("en") == "Lunch"
     )
     assert notice["text"] == {"zh-Hant": "午休 12:00-13:30", "en": "Lunch"}
     assert notice["by"] == "S004"
-    state.wait_for(
-        lambda t, b: t.endswith("/state/window/W02") and b["window"]["status"] == "open"
-    )
+    state.wait_for(lambda t, b: t.endswith("/state/window/W02") and b["window"]["status"] == "open")
 
 
 def test_window_staff_sign_in_shows_who_serves_and_signs_every_event(hall: RunningHall) -> None:
@@ -180,6 +184,57 @@ def test_appointments_book_within_capacity_and_check_in_once(
     assert (late["ticket"]["priority"], late["late"]) == ("normal", True)
     guide.command("appointment.cancel", {"code": codes[2]})
     assert _error(kiosk, "ticket.check_in", {"code": codes[2]}) == "appointment_cancelled"
+
+
+def test_a_real_name_appointment_checks_in_with_the_id_scan_and_its_daily_limit(
+    hall: RunningHall, clock: FakeClock
+) -> None:
+    """實名取號 with an appointment: the masked ID and the keyed hash go with the code; the
+    per-person limit counts walk-in and appointment tickets; a refusal leaves the code unused."""
+    guide, kiosk = _guide(hall), hall.client("kiosk-01")
+    book = {
+        "day": "2026-11-25",
+        "slot": "10:00",
+        "item": "XK-GA-002",
+        "name": "林",
+        "phone": "13800001234",
+    }
+    codes = [guide.command("appointment.book", book)["appointment"]["code"] for _ in range(3)]
+    plain = guide.command("appointment.book", {**book, "item": "XK-GA-001"})["appointment"]
+    person = {"id_masked": mask_id(GOOD_ID), "id_hash": id_hash(GOOD_ID, b"k" * 32)}
+    reply = kiosk.request("ticket.check_in", {"code": codes[0]})
+    assert not reply.ok and reply.error is not None
+    assert (reply.error.code, reply.error.details["item"]) == ("real_name_required", "XK-GA-002")
+    assert _error(kiosk, "ticket.check_in", {"code": codes[0], "id_hash": person["id_hash"]}) == (
+        "real_name_required"  # the hash alone is not an ID scan
+    )
+    assert _booking(hall, codes[0])["status"] == "booked"
+    first = kiosk.command("ticket.check_in", {"code": codes[0], **person})
+    assert (first["ticket"]["priority"], first["late"]) == ("appointment", False)
+    assert first["ticket"]["id_masked"] == "1101**********002X"
+    assert first["ticket"]["id_hash"] == person["id_hash"]
+    assert GOOD_ID not in str(first)
+    assert _error(kiosk, "ticket.check_in", {"code": codes[0], **person}) == "appointment_used"
+    kiosk.command("ticket.issue", {"item": "XK-GA-002", **person})  # walk-ins count too
+    kiosk.command("ticket.issue", {"item": "XK-GA-002", **person})
+    reply = kiosk.request("ticket.check_in", {"code": codes[1], **person})
+    assert not reply.ok and reply.error is not None
+    assert (reply.error.code, reply.error.details["limit"]) == ("real_name_limit", 3)
+    assert _booking(hall, codes[1])["status"] == "booked"
+    other = {"id_masked": mask_id(OTHER_ID), "id_hash": id_hash(OTHER_ID, b"k" * 32)}
+    clock.set_local(2026, 11, 25, 10, 20)  # past the grace: a normal ticket, same rules
+    late = kiosk.command("ticket.check_in", {"code": codes[1], **other})
+    assert (late["ticket"]["priority"], late["late"]) == ("normal", True)
+    assert late["ticket"]["id_hash"] == other["id_hash"]
+    # an item that is not real-name keeps the masked ID but not the hash
+    kept = kiosk.command("ticket.check_in", {"code": plain["code"], **person})["ticket"]
+    assert (kept["id_masked"], kept["id_hash"]) == ("1101**********002X", None)
+
+
+def _booking(hall: RunningHall, code: str) -> dict:
+    assert hall.service is not None
+    domain = next(d for d in hall.service.records.domains if d.name == "appointments")
+    return domain.bookings[code]
 
 
 def test_the_rating_pad_rates_a_finished_ticket_once(hall: RunningHall) -> None:

@@ -20,6 +20,7 @@ from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
 from hall.conf.kiosks import KioskDefaults
 from hall.i18n import t
+from hall.idhash import id_hash
 from hall.mqtt import HallClient
 from kiosk.backend import ServiceBackend
 from kiosk.catalog import Catalog
@@ -258,6 +259,113 @@ def test_appointment_code_checks_in_and_issues_the_booked_item(
     finally:
         client.close(1)
         hall.stop()
+
+
+@pytest.fixture
+def booking_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
+    """The mini hall at 08:40 on a Wednesday (the 09:00 slot checks in from 08:30)."""
+    hall = start_hall(mini_config, tmp_path / "hall", clock=FakeClock.local(2026, 11, 25, 8, 40))
+    try:
+        yield hall
+    finally:
+        hall.stop()
+
+
+def book(hall: RunningHall, item: str, n: int = 1) -> list[str]:
+    guide = hall.client("guide-01")
+    guide.command("staff.sign_in", {"staff": "S004", "pin": "1234"})
+    args = {
+        "day": "2026-11-25",
+        "slot": "09:00",
+        "item": item,
+        "name": "王",
+        "phone": "13800001234",
+    }
+    return [guide.command("appointment.book", args)["appointment"]["code"] for _ in range(n)]
+
+
+def booking_status(hall: RunningHall, code: str) -> str:
+    assert hall.service is not None
+    domain = next(d for d in hall.service.records.domains if d.name == "appointments")
+    return domain.bookings[code]["status"]
+
+
+def check_in(p: Presenter, code: str) -> Any:
+    p.toggle_priority("appointment")
+    for ch in code:
+        p.key(ch)
+    return p.appointment_ok()
+
+
+def test_real_name_appointment_asks_for_the_id_then_checks_in(
+    booking_hall: RunningHall, simulator: PrinterSimulator
+) -> None:
+    """A booked real-name item: the code is refused until the ID is scanned; a bad check
+    character keeps the kiosk waiting; the scan checks in (masked ID + keyed hash only)."""
+    hall = booking_hall
+    (code,) = book(hall, "XK-GA-002")
+    client = hall.client("kiosk-01")
+    desk = TicketDesk(hall.config, client, TicketPrinter.from_url(f"{simulator.url}?timeout=3"))
+    p = Presenter(hall.config, KioskDefaults(), ServiceBackend(desk, client), inline, KEY, Tick())
+    v = check_in(p, code)
+    assert (v.screen, v.message_kind) == ("appointment", "info")
+    assert v.message == "此事項須實名取號：請掃描身份證號碼"
+    assert len(hall.service.state.tickets) == 0 and booking_status(hall, code) == "booked"
+    v = p.scanned(BAD_ID)
+    assert (v.screen, v.message) == ("appointment", "身份證號碼校驗位錯誤，請核對號碼")
+    assert len(hall.service.state.tickets) == 0
+    v = p.scanned(GOOD_ID)  # the scan sends the code again, with the ID
+    assert v.screen == "issued", v.message
+    assert any("預約" in line for line in v.ticket_lines)
+    assert any("1101**********002X" in line for line in v.ticket_lines)
+    saved = hall.service.state.ticket_by_number(v.number)
+    assert (saved.priority, saved.item) == ("appointment", "XK-GA-002")
+    assert saved.id_masked == "1101**********002X" and saved.id_hash == id_hash(GOOD_ID, KEY)
+    assert GOOD_ID not in json.dumps(saved.public())
+    assert booking_status(hall, code) == "used"
+    (receipt,) = simulator.wait_for_receipts(1)
+    assert any(line.strip() == v.number for line in receipt.lines)
+    # the same code again, ID scanned first this time: used once is used
+    p.home()
+    p.scanned(GOOD_ID)
+    v = check_in(p, code)
+    assert (v.screen, v.message) == ("appointment", "此預約碼已取過號")
+    assert len(hall.service.state.tickets) == 1
+
+
+def test_real_name_appointment_counts_against_the_daily_limit(
+    booking_hall: RunningHall,
+) -> None:
+    hall = booking_hall
+    codes = book(hall, "XK-GA-002", 2)
+    client = hall.client("kiosk-01")
+    desk = TicketDesk(hall.config, client, None)
+    p = Presenter(hall.config, KioskDefaults(), ServiceBackend(desk, client), inline, KEY, Tick())
+    for _ in range(3):  # three walk-in real-name tickets today
+        p.home()
+        p.scanned(GOOD_ID)
+        p.choose_class(None)
+        p.tap_entry("XK-GA-002")
+        assert p.take_ticket().screen == "issued"
+    p.home()
+    p.scanned(GOOD_ID)  # the ID first: the code goes in with it at once
+    v = check_in(p, codes[0])
+    assert (v.screen, v.message_kind) == ("appointment", "error")
+    assert v.message == "此身份證號碼今日取號已達上限，請洽導辦員"
+    assert booking_status(hall, codes[0]) == "booked" and len(hall.service.state.tickets) == 3
+    # someone else's ID: the same code checks in
+    p.home()
+    v = check_in(p, codes[0])
+    assert v.message == "此事項須實名取號：請掃描身份證號碼"
+    v = p.scanned("130127196211191209")
+    assert v.screen == "issued" and booking_status(hall, codes[0]) == "used"
+    # a scanned appointment code (its QR) checks in as if typed; back leaves the wait
+    p.home()
+    v = p.scanned(codes[1].lower())
+    assert (v.screen, v.typed) == ("appointment", codes[1])
+    assert v.message == "此事項須實名取號：請掃描身份證號碼"
+    assert p.back().screen == "home" and not p.applicant.after_id_scan
+    assert booking_status(hall, codes[1]) == "booked"
 
 
 def test_the_notice_can_be_left_off_the_slip(make_kiosk, simulator: PrinterSimulator) -> None:
