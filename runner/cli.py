@@ -257,7 +257,8 @@ def banner(config, var, port: int, plan, demo: bool, ignore_hours: bool) -> str:
         if plan.display.virtual:
             out.append(
                 f"  screen      virtual {', '.join(plan.display.screens)} (Xvfb): a screenshot "
-                f"every few seconds in {var.root / 'screens'}/"
+                f"every few seconds in {var.root / 'screens'}/ (the first once "
+                f"the screen's apps have drawn)"
             )
             out += [f"              {latest}  ({shows})" for latest, shows in plan.screens]
         else:

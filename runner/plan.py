@@ -87,6 +87,7 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
                 f"`hall {app.kind.value}` yet"
             )
 
+    screenshots: list[Child] = []
     if apps:
         used = sorted({a.screen for a in apps})
         plan.display = plan_display(machine.machine.display, screens=used[-1] + 1)
@@ -104,9 +105,11 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             every = machine.machine.screenshot_every_s
             for index in used if every > 0 else []:
                 name, latest = screen_files(index)
-                shows = ", ".join(f"{a.kind.value} {a.client}" for a in apps if a.screen == index)
+                shows = ", ".join(
+                    f"{a.kind.value} {a.client}" for a in apps if a.screen == index and draws(a)
+                )
                 plan.screens.append((var.root / "screens" / latest, shows))
-                plan.children.append(
+                screenshots.append(
                     Child(
                         "screens" if index == 0 else f"screens-{index}",
                         [
@@ -176,6 +179,9 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
         plan.children.append(
             Child("demo-traffic", [*argv, *sim.args], var.logs / "demo-traffic.log")
         )
+    # The screenshots start last, so they stop first: a screenshot taken while the apps are
+    # being stopped would show an empty screen and replace the last one of the working hall.
+    plan.children += screenshots
     return plan
 
 
@@ -209,6 +215,11 @@ def app_arguments(app: App, opts: UpOptions, printer_sim: str | None) -> list[st
         if flag is not None and values[key]:
             out += [flag, str(values[key])]
     return out
+
+
+def draws(app: App) -> bool:
+    """False for an app told to run without its window (the sign-in station's ``--no-gui``)."""
+    return "--no-gui" not in app.args
 
 
 def _log(var: RuntimeDir, name: str) -> Path:

@@ -5,6 +5,12 @@ runs there: the kiosk, the lobby display, an error dialog. Writes
 ``<name>-<local time>.png`` (``screen-...`` by default), keeps ``latest.png`` (or
 ``<latest>``) as the newest and only the last ``keep`` files, so a demo left running does not
 fill the disk.
+
+A screen that is still blank (one colour: its apps are starting) is not saved until
+something has been drawn on it; from then on every screenshot is saved, a blank one too
+(an app that died leaves its screen empty, and the screenshot says so). ``hall up`` stops
+this process before the apps, so the last screenshot shows the hall at work, not the
+screen the apps left when they were stopped.
 """
 
 from __future__ import annotations
@@ -16,20 +22,38 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger("screens")
 
 
-def grab(display: str, path: Path) -> Path:
-    """One PNG of the whole screen of ``display`` at ``path`` (written atomically)."""
+def grab_image(display: str) -> Image.Image:
+    """The whole screen of ``display`` (its root window, through X)."""
     from PIL import ImageGrab
 
-    image = ImageGrab.grab(xdisplay=display)
+    return ImageGrab.grab(xdisplay=display)
+
+
+def save(image: Image.Image, path: Path) -> Path:
+    """``image`` as a PNG at ``path`` (written atomically)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     image.save(tmp, format="PNG")
     tmp.replace(path)
     return path
+
+
+def grab(display: str, path: Path) -> Path:
+    """One PNG of the whole screen of ``display`` at ``path`` (written atomically)."""
+    return save(grab_image(display), path)
+
+
+def blank(image: Image.Image) -> bool:
+    """True when every pixel has the same colour (nothing drawn)."""
+    return all(low == high for low, high in image.getextrema())
 
 
 def prune(directory: Path, keep: int, name: str = "screen") -> None:
@@ -47,12 +71,24 @@ def run(
     name: str = "screen",
     latest_name: str = "latest.png",
 ) -> int:
-    """Grab until ``stop`` is set; returns the number of screenshots written."""
+    """Grab until ``stop`` is set; returns the number of screenshots written (none while the
+    screen is still blank at the start)."""
     n = 0
+    drawn = said = False
     while not stop.is_set():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         try:
-            shot = grab(display, out / f"{name}-{stamp}.png")
+            image = grab_image(display)
+            if not drawn and blank(image):
+                if not said:
+                    log.info("%s: nothing drawn yet (apps starting); no screenshot yet", display)
+                    said = True
+                stop.wait(every_s)
+                continue
+            if not drawn:
+                log.info("%s: drawn; a screenshot every %g s", display, every_s)
+                drawn = True
+            shot = save(image, out / f"{name}-{stamp}.png")
             tmp = out / f".{latest_name}.tmp"
             tmp.write_bytes(shot.read_bytes())
             tmp.replace(out / latest_name)

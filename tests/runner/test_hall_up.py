@@ -188,6 +188,12 @@ def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
     assert code == 0, up.output
     issued = _events(var / "hall.db", "ticket.issued")
     assert any(e["ticket"]["number"] == number for e in issued)
+    # The screenshots stop before the apps: the last ones still show the hall, not the
+    # black screens the stopped apps leave (they all were, after Ctrl-C).
+    for latest in ("latest.png", "latest-1.png"):
+        with Image.open(var / "screens" / latest) as shot:
+            low, high = shot.convert("L").getextrema()
+        assert high - low > 50, f"{latest} is blank after the stop"
 
 
 def _wait_drawn(path: Path, up: HallUp, timeout: float) -> None:

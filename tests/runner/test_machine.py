@@ -97,13 +97,15 @@ def test_plan_follows_the_machine_file(
         "queue-service",
         "xvfb",
         "xvfb-1",
-        "screens",
-        "screens-1",
         "printer-sim",
         "applicants-kiosk-01",
         "kiosk-kiosk-01",
         "display-display-lobby",
         "demo-traffic",
+        # Last, so stopped first (the supervisor stops in reverse): the last screenshots show
+        # the apps at work, not the empty screens they leave when they are stopped.
+        "screens",
+        "screens-1",
     ]
     assert plan.display is not None and plan.display.virtual
     # Two virtual screens (an Xvfb each): the kiosk on the first, the lobby display on the second.
@@ -130,14 +132,14 @@ def test_plan_follows_the_machine_file(
     # then uses no kiosk of its own.
     applicants = plan.children[names.index("applicants-kiosk-01")]
     assert applicants.argv[-1] == kiosk.env["HALL_UI_DRIVER"]
-    traffic = list(plan.children[-1].argv)
+    traffic = list(plan.children[names.index("demo-traffic")].argv)
     assert traffic[traffic.index("--kiosks") + 1] == ""
     service = plan.children[1]
     assert "--ignore-hours" in service.argv  # demo implies it
     # Not a demo: no traffic, and the service keeps opening hours.
     plain = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}))
-    assert [c.name for c in plain.children][-1] == "kiosk-kiosk-01"
-    assert "HALL_UI_DRIVER" not in plain.children[-1].env
+    assert [c.name for c in plain.children][-2:] == ["kiosk-kiosk-01", "screens"]
+    assert "HALL_UI_DRIVER" not in plain.children[-2].env
     assert plain.notes == [
         "display (display-lobby) skipped: this installation has no `hall display` yet"
     ]
