@@ -7,15 +7,10 @@ link is down is refused at once with a clear message, never queued unseen.
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-
-import paho.mqtt.client as mqtt
 
 from guide.presenter import COMMAND_OF, GuidePresenter, Message
 from hall.conf import HallConfig
@@ -23,10 +18,9 @@ from hall.conf.model import Role
 from hall.contract import result
 from hall.contract.base import Reply
 from hall.contract.guide import SignInResult
-from hall.mqtt import ConnectFailed, Endpoint, HallClient, MqttError, ServiceNotResponding
+from hall.mqtt import Endpoint, HallClient, MqttError, ServiceNotResponding
 from hall.protocol import Topics
-
-log = logging.getLogger(__name__)
+from ui.link import BackgroundLink
 
 
 def guide_client_id(config: HallConfig) -> str:
@@ -56,53 +50,36 @@ class GuideController:
         self.topics = Topics(config.topic_root)
         self.presenter = GuidePresenter(config, clock, endpoint.client_id)
         self.on_change = on_change
-        self.retry_s = retry_s
-        self.client: HallClient | None = None
         self.sent: list[tuple[str, str]] = []
         """(command type, outcome: ok / error code / timeout / offline), for tests."""
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="guide-cmd")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.link = BackgroundLink(
+            lambda: HallClient(endpoint, self.topics, config.hall_file.mqtt.request_timeout_s),
+            console_topics(self.topics),
+            self._deliver,
+            name="guide console",
+            thread_name="guide-link",
+            retry_s=retry_s,
+            on_connected=self.poll,
+        )
 
     # ------------------------------------------------------------ link
 
     def start(self, wait_s: float = 0.0) -> GuideController:
-        self._thread = threading.Thread(target=self._run, name="guide-link", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + wait_s
-        while wait_s and not self.connected and time.monotonic() < deadline:
-            self._stop.wait(0.02)
+        self.link.start(wait_s)
         return self
 
     @property
+    def client(self) -> HallClient | None:
+        return self.link.client
+
+    @property
     def connected(self) -> bool:
-        return self.client is not None and self.client.connected
+        return self.link.connected
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            client = HallClient(
-                self.endpoint, self.topics, self.config.hall_file.mqtt.request_timeout_s
-            )
-            for topic in console_topics(self.topics):
-                client.subscribe(topic, self._handler)
-            try:
-                client.connect(timeout=5.0)
-            except ConnectFailed as exc:
-                log.warning("guide console: %s; retrying", exc)
-                self._stop.wait(self.retry_s)
-                continue
-            self.client = client
-            self.poll()
-            return
-
-    def _handler(self, msg: mqtt.MQTTMessage) -> None:
-        try:
-            body = json.loads(msg.payload) if msg.payload else {}
-        except ValueError:
-            return
-        if isinstance(body, dict):
-            self.presenter.handle(msg.topic, body)
-            self._changed()
+    def _deliver(self, topic: str, body: dict[str, Any]) -> None:
+        self.presenter.handle(topic, body)
+        self._changed()
 
     def poll(self) -> None:
         """Copy the link's and the service's liveness into the presenter."""
@@ -116,12 +93,8 @@ class GuideController:
             self._changed()
 
     def stop(self) -> None:
-        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._thread is not None:
-            self._thread.join(6.0)
-        if self.client is not None:
-            self.client.close(timeout=1.0)
+        self.link.stop()
 
     # ------------------------------------------------------------ commands
 

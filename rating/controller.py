@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-
-import paho.mqtt.client as mqtt
+from typing import Any
 
 from hall.conf import HallConfig
-from hall.mqtt import ConnectFailed, Endpoint, HallClient, MqttError, ServiceNotResponding
+from hall.mqtt import Endpoint, HallClient, MqttError, ServiceNotResponding
 from hall.protocol import Topics
 from rating.presenter import RatingPresenter
-
-log = logging.getLogger(__name__)
+from ui.link import BackgroundLink
 
 
 def rating_client_id(config: HallConfig, window_id: str) -> str:
@@ -44,54 +38,36 @@ class RatingController:
         self.topics = Topics(config.topic_root)
         self.presenter = RatingPresenter(window_id, timeout_s, thanks_s)
         self.on_change = on_change
-        self.retry_s = retry_s
-        self.client: HallClient | None = None
         self.sent: list[tuple[str, int, str]] = []
         """(ticket, level, outcome) of every submit, for tests."""
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="rating-submit")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.link = BackgroundLink(
+            lambda: HallClient(endpoint, self.topics, config.hall_file.mqtt.request_timeout_s),
+            [self.topics.events],
+            self._on_event,
+            name="rating pad",
+            thread_name="rating-link",
+            retry_s=retry_s,
+            on_connected=self.poll,
+        )
 
     def start(self, wait_s: float = 0.0) -> RatingController:
-        self._thread = threading.Thread(target=self._run, name="rating-link", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + wait_s
-        while wait_s and not self._connected() and time.monotonic() < deadline:
-            self._stop.wait(0.02)
+        self.link.start(wait_s)
         return self
 
-    def _connected(self) -> bool:
-        return self.client is not None and self.client.connected
+    @property
+    def client(self) -> HallClient | None:
+        return self.link.client
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            client = HallClient(
-                self.endpoint, self.topics, self.config.hall_file.mqtt.request_timeout_s
-            )
-            client.subscribe(self.topics.events, self._on_event)
-            try:
-                client.connect(timeout=5.0)
-            except ConnectFailed as exc:
-                log.warning("rating pad: %s; retrying", exc)
-                self._stop.wait(self.retry_s)
-                continue
-            self.client = client
-            self.poll()
-            return
-
-    def _on_event(self, msg: mqtt.MQTTMessage) -> None:
-        try:
-            body = json.loads(msg.payload)
-        except ValueError:
-            return
-        if isinstance(body, dict) and self.presenter.handle_event(body):
+    def _on_event(self, _topic: str, body: dict[str, Any]) -> None:
+        if self.presenter.handle_event(body):
             self._changed()
 
     def poll(self) -> None:
         """Liveness into the presenter, timeouts; call every second or so."""
         client = self.client
         p = self.presenter
-        state = (self._connected(), client.service_responding() if client else True)
+        state = (self.link.connected, client.service_responding() if client else True)
         changed = state != (p.connected, p.service_responding)
         p.set_connected(*state)
         if p.tick() or changed:
@@ -123,12 +99,8 @@ class RatingController:
         self._changed()
 
     def stop(self) -> None:
-        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._thread is not None:
-            self._thread.join(6.0)
-        if self.client is not None:
-            self.client.close(timeout=1.0)
+        self.link.stop()
 
     def _changed(self) -> None:
         if self.on_change is not None:
