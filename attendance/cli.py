@@ -1,15 +1,16 @@
 """``hall signin`` (the sign-in station), ``hall duty`` (the duty console), ``hall leave`` and
 ``hall report attendance --month YYYY-MM``.
 
-``hall signin`` and ``hall duty`` record through the queue service (the single durable writer)
-over MQTT, as their client ids (``signin-01``, ``duty-01``; ``--client``) with the passwords of
-``<HALL_VAR>/secrets.toml`` (:class:`attendance.mqtt_recorder.MqttRecorder`); the duty console
-reads the history from the writer's log (``--log``, default ``<HALL_VAR>/hall.db``) read-only.
-``--record-file PATH`` keeps the record in an append-only JSON-lines file instead
-(:class:`attendance.recorder.FileRecorder`), for a box without the hall network. ``hall report
-attendance`` reads the writer's log (``--log``) or such a file (``--events``); ``hall leave``
-still reads and writes a file (``--events``).
-"""
+``hall signin``, ``hall duty`` and ``hall leave`` record through the queue service (the single
+durable writer) over MQTT, as their client ids (``signin-01``, ``duty-01``, ``leave-01``;
+``--client``) with the passwords of ``<HALL_VAR>/secrets.toml``
+(:class:`attendance.mqtt_recorder.MqttRecorder`); the duty console shows the day's record the
+writer keeps retained (``state/attendance.day``), so it needs no copy of the writer's log.
+``hall leave`` signs the person in at the leave desk with their own staff id and PIN, sends
+the request or decision, and signs out. ``--record-file PATH`` keeps the record in an
+append-only JSON-lines file instead (:class:`attendance.recorder.FileRecorder`), for a box
+without the hall network. ``hall report attendance`` reads the writer's log (``--log``) or
+such a file (``--events``)."""
 
 from __future__ import annotations
 
@@ -104,16 +105,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     duty.add_argument("--config", default="config")
     duty.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
     _network_arguments(duty, "duty-01")
-    duty.add_argument(
-        "--log",
-        default=None,
-        help="the writer's event log, read-only, for the history before the console started "
-        "(default: <HALL_VAR>/hall.db when it exists; the console runs beside the service)",
-    )
     _screen_arguments(duty)
     duty.set_defaults(func=_duty)
 
-    leave = sub.add_parser("leave", help="leave: request, decide, list (PIN of the person acting)")
+    leave = sub.add_parser(
+        "leave",
+        help="leave: request, decide, list (at the leave desk, with the acting person's PIN)",
+    )
     leave_sub = leave.add_subparsers(dest="leave_command", metavar="ACTION", required=True)
     request = leave_sub.add_parser(
         "request", help="ask for leave (for oneself, or as duty officer)"
@@ -136,16 +134,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     verdict.add_argument("--approve", action="store_true")
     verdict.add_argument("--reject", action="store_true")
     decide.add_argument("--note", default="")
-    listing = leave_sub.add_parser("list", help="leave requests as JSON lines")
+    listing = leave_sub.add_parser(
+        "list", help="leave requests as JSON lines: one's own, those one decides (all for duty)"
+    )
+    listing.add_argument(
+        "--by", default=None, help="staff id of the person asking (required over the network)"
+    )
     listing.add_argument("--pending", action="store_true", help="only those not yet decided")
     for p in (request, decide, listing):
         p.add_argument("--config", default="config")
         p.add_argument("--var", default=None, help="runtime directory (default: HALL_VAR or var/)")
-        p.add_argument(
-            "--events",
-            default=None,
-            help="attendance record (default: <HALL_VAR>/attendance/events.jsonl)",
-        )
+        _network_arguments(p, "leave-01")
         p.add_argument(
             "--clock-from",
             type=datetime.fromisoformat,
@@ -194,10 +193,10 @@ def _network_arguments(p: argparse.ArgumentParser, client: str) -> None:
 
 
 def _recorder(
-    args: argparse.Namespace, config: Any, ctx: Any, follow: bool = False, log: Path | None = None
+    args: argparse.Namespace, config: Any, ctx: Any, follow: bool = False, retry: bool = True
 ) -> Any:
     """The file recorder with ``--record-file``; else the writer over MQTT (retrying until the
-    broker answers, so the app may start before it)."""
+    broker answers, so the app may start before it; once without ``retry``)."""
     if args.record_file:
         from attendance.recorder import FileRecorder
 
@@ -213,9 +212,11 @@ def _recorder(
     while True:
         client = HallClient(endpoint, Topics(config.topic_root))
         try:
-            return MqttRecorder.connect(client, ctx, follow=follow, log_path=log)
+            return MqttRecorder.connect(client, ctx, follow=follow)
         except ConnectFailed as exc:
             client.close(timeout=1.0)
+            if not retry:
+                raise
             print(f"hall {args.command}: {exc}; retrying", file=sys.stderr, flush=True)
             time.sleep(2.0)
 
@@ -361,12 +362,10 @@ def _duty(args: argparse.Namespace) -> int:
     from attendance.console import DutyConsole
     from attendance.rules import Context
     from hall.conf.cli import load_or_exit
-    from hall.runtime import RuntimeDir
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
-    log = Path(args.log) if args.log else RuntimeDir.default(args.var).database
-    recorder = _recorder(args, config, ctx, follow=True, log=log if log.exists() else None)
+    recorder = _recorder(args, config, ctx, follow=True)
     lang = args.lang or config.hall_file.hall.default_language
     _window(args, "1280x800", "hall duty")
     from attendance.duty_view import DutyApp
@@ -375,6 +374,7 @@ def _duty(args: argparse.Namespace) -> int:
     try:
         DutyApp(console, lang=lang).run()
     finally:
+        console.close()  # after the action on its way, if any
         console.sign_out()  # over the network: nobody stays signed in at a closed console
         if hasattr(recorder, "close"):
             recorder.close()
@@ -393,44 +393,67 @@ def _leave(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from attendance.console import DutyConsole
-    from attendance.recorder import FileRecorder
-    from attendance.rules import Context
+    from attendance.rules import Context, Rejected
     from hall.conf.cli import load_or_exit
+    from hall.i18n import t
+    from hall.mqtt import ConnectFailed
 
     config = load_or_exit(args.config)
     ctx = Context.from_config(config)
     lang = config.hall_file.hall.default_language
-    console = DutyConsole(
-        ctx,
-        FileRecorder(_events_path(args.events, args.var), ctx),
-        clock=_clock(ctx, args.clock_from),
-        lang=lang,
-    )
-    if args.leave_command == "list":
-        state = console.recorder.refresh()
+    offline = bool(args.record_file)
+    if args.leave_command == "list" and offline and not args.by:
+        state = _recorder(args, config, ctx).refresh()
         for leave in state.leaves.values():
             if not args.pending or leave.status == "pending":
                 _emit(json.loads(json.dumps(asdict(leave), default=str)))
         return 0
-    signed = console.sign_in(args.by, _read_pin(f"PIN of {args.by}: "), require_role=False)
-    if not signed.ok or console.user is None:
-        print(f"hall leave: {signed.text}", file=sys.stderr)
+    if not args.by:
+        print("hall leave list: --by STAFF (and the PIN) at the leave desk", file=sys.stderr)
+        return 2
+    try:
+        recorder = _recorder(args, config, ctx, retry=False)
+    except ConnectFailed as exc:
+        print(f"hall leave: {exc}", file=sys.stderr)
         return 1
-    if args.leave_command == "request":
-        result = console.request_leave(
-            args.staff or console.user.id,
-            args.kind,
-            args.first,
-            args.last,
-            args.first_half,
-            args.last_half,
-            args.reason,
-            args.stand_in,
-        )
-    else:
-        result = console.decide_leave(args.leave, approve=args.approve, note=args.note)
-    print(result.text, file=sys.stdout if result.ok else sys.stderr)
-    return 0 if result.ok else 1
+    console = DutyConsole(ctx, recorder, clock=_clock(ctx, args.clock_from), lang=lang)
+    try:
+        signed = console.sign_in(args.by, _read_pin(f"PIN of {args.by}: "), require_role=False)
+        if not signed.ok or console.user is None:
+            print(f"hall leave: {signed.text}", file=sys.stderr)
+            return 1
+        if args.leave_command == "list":
+            if offline:
+                leaves = [asdict(v) for v in recorder.refresh().leaves.values()]
+                leaves = [v for v in leaves if not args.pending or v["status"] == "pending"]
+            else:
+                try:
+                    leaves = recorder.query("leave.list", {"pending": args.pending})["leaves"]
+                except Rejected as exc:
+                    print(f"hall leave: {t(exc.message_key, lang)}", file=sys.stderr)
+                    return 1
+            for leave in leaves:
+                _emit(json.loads(json.dumps(leave, default=str)))
+            return 0
+        if args.leave_command == "request":
+            result = console.request_leave(
+                args.staff or console.user.id,
+                args.kind,
+                args.first,
+                args.last,
+                args.first_half,
+                args.last_half,
+                args.reason,
+                args.stand_in,
+            )
+        else:
+            result = console.decide_leave(args.leave, approve=args.approve, note=args.note)
+        print(result.text, file=sys.stdout if result.ok else sys.stderr)
+        return 0 if result.ok else 1
+    finally:
+        console.sign_out()  # the desk is nobody's once the command is done
+        if hasattr(recorder, "close"):
+            recorder.close()
 
 
 def _read_button(button: threading.Event, stop: threading.Event) -> None:

@@ -4,10 +4,24 @@ A person signs in with staff id and PIN (checked against the salted hash in staf
 every command then carries who gave it. :meth:`DutyConsole.view` is the whole screen as plain
 data (texts already in the console's language), so the Kivy view only draws it and tests
 read it without a window.
+
+Everything that goes over the network (sign-in, sign-out, every record) can wait up to the
+client's deadline (15 s) when the writer is slow or hung, so a screen never calls it on its
+own thread: :meth:`DutyConsole.begin` runs one action at a time on the console's worker thread
+and hands the result back through ``deliver`` (the Kivy view passes ``Clock.schedule_once``).
+While it runs, ``busy`` names it (the view says so) and further actions are refused, not
+queued: nothing is sent twice. A command that could not reach the writer keeps its command id:
+pressing the same thing again resends it with that id, so the writer carries it out once even
+if the first copy did arrive.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import queue
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +36,11 @@ from attendance.status import roll_call
 from hall.conf.duty import SessionCode
 from hall.conf.staff import StaffMember, StaffRole, verify_pin
 from hall.i18n import t
+
+log = logging.getLogger(__name__)
+
+UNREACHED = frozenset({"service_unavailable", "storage_unavailable", "expired"})
+"""Refusals after which the same command may be sent again (with the same id)."""
 
 DUTY_ROLES = frozenset(
     {
@@ -98,6 +117,9 @@ class ConsoleView:
     """Pending leave requests, each marked whether the signed-in person may decide it."""
     """Sign-in readers as last reported: device, status, text, since."""
     labels: dict[str, str] = field(default_factory=dict)
+    busy: str | None = None
+    """The action on its way to the writer (``enter``, ``decide``, ``sign_in``, ...), if any."""
+    busy_text: str = ""
 
 
 def current_session(ctx: Context, now: datetime) -> SessionCode:
@@ -124,12 +146,65 @@ class DutyConsole:
         recorder: FileRecorder | MqttRecorder,
         clock: Callable[[], datetime] | None = None,
         lang: str = "zh-Hant",
+        deliver: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.recorder = recorder
         self.clock = clock or (lambda: datetime.now(ctx.tz))
         self.lang = lang
         self.user: StaffMember | None = None
+        self.deliver = deliver or (lambda fn: fn())
+        """Runs a callable on the screen's thread (the view passes ``Clock.schedule_once``)."""
+        self.busy: str | None = None
+        """The action :meth:`begin` is running, set and cleared on the screen's thread."""
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._retry: tuple[str, str] | None = None
+        """(what, command id) of the last command the writer could not be reached for."""
+        self.last_command_id: str | None = None
+
+    # ------------------------------------------------------------------ off the screen
+
+    def begin(
+        self, action: str, done: Callable[[Feedback], None], *args: Any, **kwargs: Any
+    ) -> bool:
+        """Run ``self.<action>(*args, **kwargs)`` on the worker thread and call ``done`` with
+        its feedback through ``deliver``. Call on the screen's thread; False (nothing sent)
+        while another action is on its way."""
+        if self.busy is not None:
+            return False
+        method = getattr(self, action)
+        self.busy = action
+
+        def job() -> None:
+            try:
+                result = method(*args, **kwargs)
+            except Exception:  # a bug must not leave the console busy for ever
+                log.exception("duty console: %s failed", action)
+                result = Feedback(False, t("attendance.error.bad_command", self.lang), "error")
+
+            def finish() -> None:
+                self.busy = None
+                done(result)
+
+            self.deliver(finish)
+
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="duty-commands", daemon=True)
+            self._worker.start()
+        self._jobs.put(job)
+        return True
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+    def close(self) -> None:
+        """Stop the worker after the action on its way (if any)."""
+        if self._worker is not None:
+            self._jobs.put(None)
+            self._worker.join(timeout=20.0)
+            self._worker = None
 
     # ------------------------------------------------------------------ who
 
@@ -146,27 +221,37 @@ class DutyConsole:
             try:
                 remote(member.id, pin)
             except Rejected as exc:
-                if exc.code == "sign_in_refused":
+                if exc.code in ("sign_in_refused", "invalid_args"):  # e.g. a PIN too short
                     return Feedback(False, t("attendance.console.bad_pin", self.lang), "bad_pin")
                 return Feedback(False, t(exc.message_key, self.lang), exc.code)
         self.user = member
         return Feedback(True, t("attendance.console.welcome", self.lang, name=member.name))
 
-    def sign_out(self) -> None:
+    def sign_out(self) -> Feedback:
         remote = getattr(self.recorder, "sign_out", None)
         if remote is not None and self.user is not None:
             remote()
         self.user = None
+        return Feedback(True, "")
 
     # ------------------------------------------------------------------ actions
 
     def _submit(self, ctype: str, ok_key: str, **data: Any) -> Feedback:
         if self.user is None:
             return Feedback(False, t("attendance.console.sign_in_first", self.lang), "signed_out")
+        what = json.dumps([ctype, self.user.id, data], sort_keys=True, default=str)
+        # The same command again after the writer could not be reached: the same id, so the
+        # writer carries it out once even if the first copy got through.
+        cmd_id = self._retry[1] if self._retry and self._retry[0] == what else uuid.uuid4().hex
+        self.last_command_id = cmd_id
         try:
-            events = self.recorder.submit(Command(ctype, self.user.id, self.clock(), data))
+            events = self.recorder.submit(
+                Command(ctype, self.user.id, self.clock(), data, id=cmd_id)
+            )
         except Rejected as exc:
+            self._retry = (what, cmd_id) if exc.code in UNREACHED else None
             return Feedback(False, t(exc.message_key, self.lang), exc.code)
+        self._retry = None
         ids = ", ".join(str(e.data.get("id", "")) for e in events if e.data.get("id"))
         return Feedback(True, t(ok_key, self.lang, n=len(events), ids=ids))
 
@@ -419,8 +504,15 @@ class DutyConsole:
             }
             for device, info in sorted(state.devices.items())
         ]
+        busy_text = ""
+        if self.busy is not None:
+            client = getattr(self.recorder, "client", None)
+            silent = client is not None and not client.service_responding()
+            busy_text = t(f"attendance.console.{'busy_no_answer' if silent else 'busy'}", lang)
         return ConsoleView(
             lang=lang,
+            busy=self.busy,
+            busy_text=busy_text,
             devices=devices,
             leaves=leaves,
             day=day,

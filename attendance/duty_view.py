@@ -4,6 +4,9 @@ Left: the roll call for the current session; tapping names selects them for a ma
 Right: PIN sign-in, then the actions of the signed-in person (record a sign-in with one of the
 seed's reasons, everyone still absent during an outage, approve or reject pending records,
 sign the day's log), the failed sign-ins of the session and the last feedback.
+Every action runs on the console's worker (:meth:`DutyConsole.begin`), never on the Kivy
+thread: while one is on its way the feedback line says so (and whether the queue service
+answers), further presses are ignored, and the result comes back with ``Clock.schedule_once``.
 Import after :func:`ui.boot.configure`.
 """
 
@@ -223,7 +226,7 @@ BoxLayout:
                 text: app.feedback
                 font_size: app.font_px * 0.8
                 bold: True
-                color: PALETTE.rgba("ok") if app.feedback_ok else PALETTE.rgba("error")
+                color: app.feedback_rgba(app.busy, app.feedback_ok)
                 size_hint_y: None
                 height: self.texture_size[1] + dp(6)
                 text_size: self.width, None
@@ -261,10 +264,12 @@ class DutyApp(HallApp):
     signed_in = BooleanProperty(False)
     feedback = StringProperty("")
     feedback_ok = BooleanProperty(True)
+    busy = BooleanProperty(False)
 
     def __init__(self, console: DutyConsole, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.console = console
+        console.deliver = lambda fn: Clock.schedule_once(lambda _dt: fn(), 0)
         self.selected: set[str] = set()
         self.view: ConsoleView | None = None
         self._drawn: Any = None
@@ -296,43 +301,74 @@ class DutyApp(HallApp):
         self.console.lang = lang
         self.feedback = ""  # it was said in the other language
 
+    @staticmethod
+    def feedback_rgba(busy: bool, ok: bool) -> list[float]:
+        return PALETTE.rgba("muted_text" if busy else "ok" if ok else "error")
+
     def _say(self, feedback: Any) -> None:
         self.feedback, self.feedback_ok = feedback.text, feedback.ok
         self.refresh(force=True)
 
+    def _start(self, action: str, *args: Any, after: Any = None, **kwargs: Any) -> bool:
+        """Send ``action`` off the Kivy thread; ``after(feedback)`` then runs on it."""
+
+        def done(feedback: Any) -> None:
+            self.busy = False
+            if after is not None:
+                after(feedback)
+            self._say(feedback)
+
+        if not self.console.begin(action, done, *args, **kwargs):
+            return False  # one on its way already: this press is not sent
+        self.busy = True
+        self.feedback, self.feedback_ok = self.tr("attendance.console.busy"), True
+        self.refresh(force=True)
+        return True
+
     def sign_in(self) -> None:
         ids = self.login.ids
-        result = self.console.sign_in(ids.staff_id.text, ids.pin.text)
+        staff, pin = ids.staff_id.text, ids.pin.text
+        if self.busy:
+            return
         ids.pin.text = ""
         ids.staff_id.text = ""
-        self.signed_in = self.console.user is not None
-        self._say(result)
+
+        def after(_feedback: Any) -> None:
+            self.signed_in = self.console.user is not None
+
+        self._start("sign_in", staff, pin, after=after)
 
     def sign_out(self) -> None:
-        self.console.sign_out()
-        self.signed_in = False
-        self.selected.clear()
-        self.feedback = ""
-        self.refresh(force=True)
+        def after(_feedback: Any) -> None:
+            self.signed_in = False
+            self.selected.clear()
+
+        self._start("sign_out", after=after)
 
     def toggle(self, staff: str) -> None:
         self.selected.symmetric_difference_update({staff})
         self.refresh(force=True)
+
+    def _clear(self, people: set[str]) -> Any:
+        def after(feedback: Any) -> None:
+            if feedback.ok:
+                self.selected -= people
+
+        return after
 
     def enter(self, reason: str) -> None:
         if not self.selected:
             return
         people = sorted(self.selected)
         note = self.actions.ids.note.text
-        result = self.console.enter(
+        self._start(
+            "enter",
             people if len(people) > 1 else people[0],
             self.view.session if self.view else "morning",
             reason,
             note,
+            after=self._clear(set(people)),
         )
-        if result.ok:
-            self.selected.clear()
-        self._say(result)
 
     def outage(self) -> None:
         """Select everyone still absent in this session (then pick the reason)."""
@@ -341,36 +377,35 @@ class DutyApp(HallApp):
         self.refresh(force=True)
 
     def decide(self, record: str, approve: bool) -> None:
-        self._say(self.console.decide(record, approve, self.actions.ids.note.text))
+        self._start("decide", record, approve, self.actions.ids.note.text)
 
     def report_absent(self) -> None:
         if not self.selected:
             return
         note = self.actions.ids.note.text
-        result = self.console.report_absences(sorted(self.selected), note)
-        if result.ok:
-            self.selected.clear()
-        self._say(result)
+        people = sorted(self.selected)
+        self._start("report_absences", people, note, after=self._clear(set(people)))
 
     def add_note(self) -> None:
         note = self.actions.ids.note
         if note.text.strip():
-            result = self.console.note(note.text)
-            if result.ok:
-                note.text = ""
-            self._say(result)
+            text = note.text
+
+            def after(feedback: Any) -> None:
+                if feedback.ok and note.text == text:
+                    note.text = ""
+
+            self._start("note", text, after=after)
 
     def void(self, record: str) -> None:
-        result = self.console.void(record, self.actions.ids.note.text)
-        if result.ok:
-            self.selected.clear()
-        self._say(result)
+        people = set(self.selected)
+        self._start("void", record, self.actions.ids.note.text, after=self._clear(people))
 
     def decide_leave(self, leave: str, approve: bool) -> None:
-        self._say(self.console.decide_leave(leave, approve, self.actions.ids.note.text))
+        self._start("decide_leave", leave, approve, self.actions.ids.note.text)
 
     def sign_log(self) -> None:
-        self._say(self.console.sign_log())
+        self._start("sign_log")
 
     # ------------------------------------------------------------------ drawing
 
@@ -378,6 +413,8 @@ class DutyApp(HallApp):
         self.console.lang = self.lang
         view = self.console.view()
         self.view = view
+        if view.busy is not None:
+            self.feedback, self.feedback_ok = view.busy_text, True
         key = (view, tuple(sorted(self.selected)), self.lang)
         if key == self._drawn and not force:
             return
@@ -506,6 +543,7 @@ class DutyApp(HallApp):
             "selected": sorted(self.selected),
             "feedback": self.feedback,
             "feedback_ok": self.feedback_ok,
+            "busy": self.console.busy,
             "log_signed": view.log_signed if view else False,
             "can_sign": view.can_sign if view else False,
             "devices": {d["device"]: d["status"] for d in view.devices} if view else {},

@@ -7,16 +7,16 @@ data are the arguments) and returns the events of the reply, or raises
 is refused too, with the code ``service_unavailable`` (nothing was recorded, as far as the
 station can tell; the writer drops a command that arrives after the request gave up).
 
-The duty console also needs the state. With ``follow=True`` the recorder folds an
-:class:`AttendanceState` from the writer's events on ``<root>/events`` (attendance types only;
-each event rebuilt from its data minus ``local_at``, with ``at`` = ``local_at``). The history
-before it connected comes from the event log, read read-only with ``sqlite3`` (``log``: the
-writer's ``var/hall.db``, on the same machine): the stream is subscribed first and buffered,
-the log read, then the buffered events newer than the log's last one are folded, so no event
-is lost or folded twice; a gap in the stream's ``seq`` later (a reconnect) is read from the log
-too. Without a log the state starts at the connection (the console then
-shows only what happened since it started). After a command, ``submit`` waits until the
-stream has brought its events (the reply's ``seq``), so ``refresh()`` shows them at once.
+The duty console also needs the state. With ``follow=True`` the recorder keeps the day's
+record from the writer's retained ``<root>/state/attendance.day`` (:func:`attendance.state.
+day_record`: the day's punches and failed attempts, every manual record of the day or still
+pending with its correction chain, open leave, the day's duty log, the readers' status) as
+an :class:`AttendanceState` folded from its events. The broker hands the retained record to a
+console the moment it subscribes, so a console started mid-day on a PC without the writer's
+log shows everything since the morning; the writer publishes it again after every change, and
+a console that lost its link gets the newest on reconnecting. After a command, ``submit``
+waits until a record at least as new as the reply (its ``seq``) has arrived, so ``refresh()``
+shows the command's effect at once.
 """
 
 from __future__ import annotations
@@ -33,13 +33,15 @@ import paho.mqtt.client as mqtt
 
 from attendance.handlers import Handlers
 from attendance.rules import Context, Rejected
-from attendance.state import AttendanceState, Command, Event, apply
+from attendance.state import AttendanceState, Command, Event, replay
 from hall.contract.attendance import DOMAIN
 from hall.mqtt import HallClient, MqttError
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPES = frozenset(DOMAIN.events)
+DAY_RECORD = "attendance.day"
+"""The writer's retained snapshot of the day's record (``state/attendance.day``)."""
 UNAVAILABLE = "service_unavailable"
 
 
@@ -69,14 +71,13 @@ def read_log(
 
 
 class MqttRecorder:
-    """Attendance commands through the writer; optionally the state folded from its events."""
+    """Attendance commands through the writer; optionally the day's record it publishes."""
 
     def __init__(
         self,
         client: HallClient,
         ctx: Context,
         follow: bool = False,
-        log_path: str | Path | None = None,
         sync_timeout_s: float = 5.0,
     ) -> None:
         self.client = client
@@ -84,87 +85,53 @@ class MqttRecorder:
         """For dry runs only (what the console may offer); the writer decides."""
         self.state = AttendanceState()
         self.follow = follow
-        self.log_path = Path(log_path) if log_path else None
         self.sync_timeout_s = sync_timeout_s
         self.seq = 0
-        """The last event seq folded in (from the log or the stream)."""
+        """The writer's seq the state reflects (the newest day record's)."""
+        self.record_day: str | None = None
+        """The business day of that record (the writer's)."""
         self._cond = threading.Condition()
         self._loaded = False
-        self._buffer: list[tuple[int, str, dict[str, Any]]] = []
         self._changes = 0
         self._copied = -1
         self._copy: AttendanceState | None = None
         if follow:
-            client.subscribe(client.topics.events, self._on_event)
+            client.subscribe(client.topics.state(DAY_RECORD), self._on_record)
 
     # ------------------------------------------------------------------ the state
 
-    def load_history(self) -> None:
-        """Fold the log's attendance events, then what the stream buffered since. Call once,
-        after the client connected (the subscription must be live before the log is read)."""
-        if self.follow:
-            # A round trip through the broker: our SUBSCRIBE (sent on connect) was processed
-            # before this command, so every event published after the log is read reaches us.
-            try:
-                self.client.request("service.ping", {}, attempts=1)
-            except MqttError as exc:
-                log.warning("service.ping before reading the log: %s", exc)
-        events, last = read_log(self.log_path) if self.log_path else ([], 0)
+    def load_history(self, timeout: float | None = None) -> bool:
+        """Wait for the writer's day record (retained: it comes as soon as we subscribed);
+        False when none came in ``timeout`` (no writer yet: the state fills in when it
+        publishes)."""
         with self._cond:
-            for event in events:
-                apply(self.state, event)
-            self._changes += 1
-            self.seq = max(self.seq, last)
-            buffered, self._buffer = self._buffer, []
+            got = self._cond.wait_for(lambda: self._loaded, timeout or self.sync_timeout_s)
             self._loaded = True
-            for seq, etype, data in buffered:
-                self._fold(seq, etype, data)
-            self._cond.notify_all()
+            return got
 
-    def _on_event(self, msg: mqtt.MQTTMessage) -> None:
+    def _on_record(self, msg: mqtt.MQTTMessage) -> None:
+        if not msg.payload:
+            return
         try:
             body = json.loads(msg.payload)
-            seq, etype, data = int(body["seq"]), str(body["type"]), dict(body["data"])
-        except (ValueError, KeyError, TypeError):
-            log.warning("unreadable event on %s", msg.topic)
+            seq = int(body["seq"])
+            events = [Event(str(e["type"]), str(e["at"]), dict(e["data"])) for e in body["events"]]
+            state = replay(events)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("unreadable day record on %s: %s", msg.topic, exc)
             return
         with self._cond:
-            if not self._loaded:
-                self._buffer.append((seq, etype, data))
-                return
-            self._fold(seq, etype, data)
+            if seq < self.seq and body.get("record_day") == self.record_day:
+                return  # an older copy (a redelivery): ours is newer
+            self.state, self.seq = state, seq
+            self.record_day = body.get("record_day")
+            self._loaded = True
+            self._changes += 1
             self._cond.notify_all()
 
-    def _fold(self, seq: int, etype: str, data: dict[str, Any]) -> None:
-        if seq <= self.seq:
-            return  # already in (from the log, or a redelivery)
-        if self.seq and seq > self.seq + 1 and self.log_path is not None:
-            self._fill_gap(seq)
-        self.seq = seq
-        if etype in EVENT_TYPES:
-            apply(self.state, event_from_wire(etype, data))
-            self._changes += 1
-
-    def _fill_gap(self, seq: int) -> None:
-        """Events the stream did not bring (a reconnect): read them from the log."""
-        assert self.log_path is not None
-        try:
-            missed, _last = read_log(self.log_path, after=self.seq, before=seq)
-        except sqlite3.Error as exc:
-            log.warning("events %d..%d missed and the log is unreadable: %s", self.seq, seq, exc)
-            return
-        log.info(
-            "events %d..%d missed on the stream: %d read from the log", self.seq, seq, len(missed)
-        )
-        for event in missed:
-            apply(self.state, event)
-        self._changes += 1
-
     def refresh(self) -> AttendanceState:
-        """A copy of the state folded so far, safe to read on the caller's thread while the
-        stream keeps folding (copied again only after something changed)."""
-        if self.follow and not self._loaded:
-            self.load_history()
+        """A copy of the state so far, safe to read on the caller's thread while new records
+        arrive (copied again only after something changed)."""
         with self._cond:
             if self._copy is None or self._copied != self._changes:
                 self._copy = copy.deepcopy(self.state)
@@ -172,7 +139,7 @@ class MqttRecorder:
             return self._copy
 
     def wait_for(self, seq: int, timeout: float | None = None) -> bool:
-        """Wait until the event ``seq`` has been folded in."""
+        """Wait until a day record at least as new as the event ``seq`` has arrived."""
         with self._cond:
             return self._cond.wait_for(
                 lambda: self._loaded and self.seq >= seq, timeout or self.sync_timeout_s
@@ -181,8 +148,9 @@ class MqttRecorder:
     # ------------------------------------------------------------------ commands
 
     def submit(self, command: Command) -> list[Event]:
-        """Send ``command`` to the writer; its events, or :class:`Rejected`."""
-        reply = self._request(command.type, command.data)
+        """Send ``command`` to the writer; its events, or :class:`Rejected`. A command with
+        an ``id`` is sent with that command id (a retry of it is carried out once)."""
+        reply = self._request(command.type, command.data, command.id or None)
         events = [Event.from_dict(e) for e in reply.result.get("events", [])]
         if self.follow and events and not self.wait_for(reply.seq):
             log.warning("%s: events up to %d not seen on the stream yet", command.type, reply.seq)
@@ -198,9 +166,13 @@ class MqttRecorder:
         except Rejected as exc:
             log.info("staff.sign_out: %s", exc)
 
-    def _request(self, ctype: str, args: dict[str, Any]) -> Any:
+    def query(self, ctype: str, args: dict[str, Any]) -> dict[str, Any]:
+        """A command that records nothing (``leave.list``): its result, or :class:`Rejected`."""
+        return dict(self._request(ctype, args).result)
+
+    def _request(self, ctype: str, args: dict[str, Any], cmd_id: str | None = None) -> Any:
         try:
-            reply = self.client.request(ctype, args)
+            reply = self.client.request(ctype, args, cmd_id=cmd_id)
         except MqttError as exc:
             raise Rejected(UNAVAILABLE, f"{ctype}: {exc}") from exc
         if not reply.ok:
@@ -219,12 +191,11 @@ class MqttRecorder:
         client: HallClient,
         ctx: Context,
         follow: bool = False,
-        log_path: str | Path | None = None,
         timeout: float = 5.0,
     ) -> MqttRecorder:
-        """Subscribe (when following), connect ``client``, read the history; the recorder."""
-        recorder = cls(client, ctx, follow=follow, log_path=log_path)
+        """Subscribe (when following), connect ``client``, wait for the day's record."""
+        recorder = cls(client, ctx, follow=follow)
         client.connect(timeout=timeout)
-        if follow:
-            recorder.load_history()
+        if follow and not recorder.load_history(timeout):
+            log.warning("no attendance day record from the writer yet")
         return recorder

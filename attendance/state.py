@@ -314,3 +314,88 @@ def replay(events: list[Event]) -> AttendanceState:
     for event in events:
         apply(state, event)
     return state
+
+
+def _iso(value: date | time | datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat("minutes") if isinstance(value, time) else value.isoformat()
+
+
+def day_record(
+    state: AttendanceState, day: date, max_attempts: int = 200
+) -> tuple[list[Event], int]:
+    """The events that rebuild what a console shows of ``day``: the day's punches and failed
+    attempts (the last ``max_attempts``), every manual record of the day or still pending
+    with its whole correction chain and decisions, every leave pending or not over by
+    ``day``, the day's duty log, each reader's last status. Folding them (:func:`replay`)
+    gives those records exactly as ``state`` has them; returns the events and how many older
+    attempts were left out."""
+    out: list[tuple[str, Event]] = []
+
+    def add(at: datetime | str, etype: str, data: dict[str, Any]) -> None:
+        text = at if isinstance(at, str) else at.isoformat()
+        out.append((text, Event(etype, text, data)))
+
+    for p in state.punches:
+        if p.day == day:
+            add(p.at, "punch.recorded", {
+                "id": p.id, "staff": p.staff, "page": p.page, "day": _iso(p.day),
+                "session": p.session.value if p.session else None, "device": p.device,
+                "verified": p.verified, "late": p.late, "counted": p.counted,
+            })  # fmt: skip
+    attempts = [a for a in state.attempts if a.day == day]
+    left_out = max(0, len(attempts) - max_attempts)
+    for a in attempts[left_out:]:
+        add(a.at, "attempt.failed", {
+            "id": a.id, "result": a.result, "day": _iso(a.day),
+            "session": a.session.value if a.session else None, "device": a.device,
+            "detail": a.detail,
+        })  # fmt: skip
+    wanted = {r.id for r in state.manual.values() if r.day == day or r.status == PENDING}
+    chains = {c.id for rid in wanted for c in state.chain(rid)}
+    for rid in sorted(chains):
+        r = state.manual[rid]
+        data = {
+            "id": r.id, "staff": r.staff, "day": _iso(r.day), "session": r.session.value,
+            "time": _iso(r.time), "late": r.late, "reason": r.reason, "note": r.note,
+            "entered_by": r.entered_by, "batch": r.batch,
+        }  # fmt: skip
+        if r.corrects is not None:
+            data |= {"corrects": r.corrects, "void": r.void}
+        add(r.entered_at, "manual.corrected" if r.corrects else "manual.entered", data)
+        if r.status != PENDING and r.decided_at is not None:
+            etype = "manual.approved" if r.status == APPROVED else "manual.rejected"
+            add(r.decided_at, etype, {"id": r.id, "by": r.decided_by, "note": r.decision_note})
+    for leave in state.leaves.values():
+        if leave.status != PENDING and leave.last < day:
+            continue
+        add(leave.requested_at, "leave.requested", {
+            "id": leave.id, "staff": leave.staff, "kind": leave.kind,
+            "first": _iso(leave.first), "first_half": leave.first_half,
+            "last": _iso(leave.last), "last_half": leave.last_half,
+            "sessions": [[_iso(d), s.value] for d, s in leave.sessions], "days": leave.days,
+            "approver": leave.approver, "reason": leave.reason, "stand_in": leave.stand_in,
+            "requested_by": leave.requested_by,
+        })  # fmt: skip
+        if leave.status != PENDING and leave.decided_at is not None:
+            etype = "leave.approved" if leave.status == APPROVED else "leave.rejected"
+            add(leave.decided_at, etype, {
+                "id": leave.id, "by": leave.decided_by, "note": leave.decision_note,
+            })  # fmt: skip
+    log = state.logs.get(day)
+    if log is not None:
+        for entry in log.entries:
+            add(str(entry["at"]), "duty.noted", {k: v for k, v in entry.items() if k != "at"})
+        if log.signed_at is not None:
+            add(log.signed_at, "duty.signed", {
+                "day": _iso(day), "by": log.signed_by, "summary": dict(log.summary),
+            })  # fmt: skip
+    for device, info in state.devices.items():
+        add(info["at"], "device.status", {
+            "device": device, "status": info["status"], "detail": info.get("detail", ""),
+        })  # fmt: skip
+    # Time order, so a decision follows its record; ties keep the order above (records before
+    # their decisions, a correction after what it corrects: ids grow with time).
+    ranked = sorted(range(len(out)), key=lambda i: (datetime.fromisoformat(out[i][0]), i))
+    return [out[i][1] for i in ranked], left_out

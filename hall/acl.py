@@ -40,6 +40,8 @@ def client_rules(client: Client, topics: Topics) -> list[str]:
             f"topic read {topics.heartbeat}",
             f"topic read {topics.status('#')}",
         ]
+    if client.role is Role.LEAVE:  # a leave desk: its replies and the pulse, nobody's record
+        lines.append(f"topic read {topics.heartbeat}")
     if client.role is Role.CENTRAL:  # issue 13: the centre's range requests, answered
         lines += [f"topic read {root}/central/req", f"topic write {root}/central/resync"]
     if client.role is Role.DIAG:

@@ -17,16 +17,21 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from attendance.handlers import Handlers
-from attendance.rules import Context, required_sessions
-from attendance.state import PENDING, AttendanceState, Command, Event, apply
+from attendance.rules import Context, Rejected, required_sessions
+from attendance.state import PENDING, AttendanceState, Command, Event, apply, day_record
 from attendance.status import roll_call
 from broker.domains.staff import require_actor
 from broker.records import Handler, RecordDomain
 from hall.conf.model import Client, Role
+from hall.conf.staff import StaffRole
 from hall.contract import attendance as a
 from hall.protocol import CommandRejected
 
 STATION_COMMANDS = a.STATION
+SEES_ALL_LEAVE = frozenset(
+    {StaffRole.DUTY_OFFICER, StaffRole.DUTY_DIRECTOR, StaffRole.CENTER_DIRECTOR}
+)
+"""Who may list everyone's leave (``leave.list``); others see their own and what they decide."""
 
 
 class Attendance(RecordDomain):
@@ -50,7 +55,7 @@ class Attendance(RecordDomain):
     def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
         body = {k: v for k, v in data.items() if k != "local_at"}
         apply(self.state, Event(etype, data["local_at"], body))
-        self.dirty.add("attendance")
+        self.dirty.update(("attendance", "attendance.day"))
 
     def checkpoint(self) -> dict[str, Any]:
         raw = pickle.dumps(self.state, protocol=pickle.HIGHEST_PROTOCOL)
@@ -65,7 +70,56 @@ class Attendance(RecordDomain):
     # ------------------------------------------------------------------ commands
 
     def handlers(self) -> dict[str, Handler]:
-        return {ctype: self._runner(ctype) for ctype in a.DOMAIN.commands}
+        table = {ctype: self._runner(ctype) for ctype in a.DOMAIN.commands}
+        table["leave.list"] = self._leave_list
+        return table
+
+    def _leave_list(self, client: Client, args: a.ListLeave, now: float) -> dict[str, Any]:
+        """The signed-in person's leave, what they may decide, and everyone's for the duty
+        staff and the centre director (a query: emits nothing)."""
+        if self._handlers is None or self._ctx is None:
+            raise CommandRejected("no_roster", "this hall has no staff roster (staff.toml)")
+        by = require_actor(self.engine, client)
+        member = self._ctx.staff.get(by)
+        sees_all = member is not None and bool(SEES_ALL_LEAVE.intersection(member.roles))
+        at = datetime.fromtimestamp(now, self._ctx.tz)
+        rows = []
+        for leave in self.state.leaves.values():
+            if args.pending and leave.status != PENDING:
+                continue
+            if args.staff and leave.staff != args.staff:
+                continue
+            decide = {"leave": leave.id, "decision": "approve"}
+            try:
+                self._handlers.handle(self.state, Command("leave.decide", by, at, decide))
+                can_decide = True
+            except Rejected:
+                can_decide = False
+            if not (sees_all or can_decide or by in (leave.staff, leave.requested_by)):
+                continue
+            rows.append(
+                {
+                    "id": leave.id,
+                    "staff": leave.staff,
+                    "kind": leave.kind,
+                    "first": leave.first.isoformat(),
+                    "first_half": leave.first_half,
+                    "last": leave.last.isoformat(),
+                    "last_half": leave.last_half,
+                    "days": leave.days,
+                    "approver": leave.approver,
+                    "reason": leave.reason,
+                    "stand_in": leave.stand_in,
+                    "requested_by": leave.requested_by,
+                    "requested_at": leave.requested_at.isoformat(),
+                    "status": leave.status,
+                    "decided_by": leave.decided_by,
+                    "decided_at": leave.decided_at.isoformat() if leave.decided_at else None,
+                    "decision_note": leave.decision_note,
+                    "can_decide": can_decide,
+                }
+            )
+        return {"leaves": rows[-200:]}
 
     def _runner(self, ctype: str) -> Handler:
         def run(client: Client, args: Any, now: float) -> dict[str, Any]:
@@ -86,12 +140,19 @@ class Attendance(RecordDomain):
     # ------------------------------------------------------------------ snapshot
 
     def snapshot_names(self) -> list[str]:
-        return ["attendance"] if self._ctx is not None else []
+        return ["attendance", "attendance.day"] if self._ctx is not None else []
 
     def snapshot(self, name: str) -> dict[str, Any]:
         assert self._ctx is not None
         day_text = self.engine.state.day or self.engine.clock.business_day(self.engine.now())
         day = date.fromisoformat(day_text)
+        if name == "attendance.day":
+            events, left_out = day_record(self.state, day)
+            return {
+                "record_day": day_text,
+                "events": [e.to_dict() for e in events],
+                "attempts_left_out": left_out,
+            }
         sessions: dict[str, list[dict[str, Any]]] = {}
         for session in required_sessions(self._ctx, day):
             rows = []

@@ -20,6 +20,7 @@ ROLE_NEEDS: dict[Role, tuple[StaffRole, ...]] = {
     Role.WINDOW: (StaffRole.WINDOW_STAFF,),
     Role.GUIDE: (StaffRole.GUIDE_OFFICER,),
     Role.DUTY: (StaffRole.DUTY_OFFICER, StaffRole.DUTY_DIRECTOR, StaffRole.CENTER_DIRECTOR),
+    Role.LEAVE: tuple(StaffRole),  # anyone asks for their own leave (hall leave)
 }
 """Which staff roles may sign in at a client of each role."""
 
@@ -97,6 +98,8 @@ class StaffOnDuty(RecordDomain):
             out = {"client": client.id, "staff": previous["staff"], "by": person.id}
             self.engine.emit("staff.signed_out", out, now)
         for other, entry in list(self.on_duty.items()):
+            if client.role is Role.LEAVE:
+                break  # a moment at the leave desk is not a place: the window stays staffed
             if entry["staff"] == person.id and other != client.id:
                 # One person, one place: signing in here signs them out there.
                 out = {"client": other, "staff": person.id, "by": person.id}

@@ -76,6 +76,8 @@ class Role(StrEnum):
     GUIDE = "guide"
     SIGNIN = "signin"
     DUTY = "duty"
+    LEAVE = "leave"
+    """A leave desk (``hall leave``): any staff member signs in to ask for or decide leave."""
     RATING = "rating"
     """The rating pad (好差評) at a window's counter; bound to that window like its terminal."""
     DIAG = "diag"

@@ -76,7 +76,8 @@ class RequestLeave(Args):
     last: Day | None = None
     first_half: Literal["morning", "afternoon"] = "morning"
     last_half: Literal["morning", "afternoon"] = "afternoon"
-    stand_in: StaffId | None = None
+    stand_in: Annotated[str, Field(max_length=60)] = ""
+    """Who the member unit sends meanwhile (a name: often not on the hall's roster)."""
     reason: Note = ""
 
 
@@ -100,10 +101,50 @@ class SignLog(Args):
     note: Note = ""
 
 
+class ListLeave(Args):
+    """``leave.list``: the leave requests the signed-in person may see."""
+
+    pending: bool = False
+    """Only those not yet decided."""
+    staff: StaffId | None = None
+    """Only this person's."""
+
+
 class AttendanceResult(ReadModel):
     """The events the command caused (each ``{"type", "at", "data"}``)."""
 
     events: list[dict[str, Any]]
+
+
+class LeaveEntry(ReadModel):
+    id: str
+    staff: str
+    kind: str
+    first: str
+    first_half: str
+    last: str
+    last_half: str
+    days: float
+    approver: str
+    """The staff role that decides it: ``window_head``, ``duty_director``, ``center_director``."""
+    reason: str = ""
+    stand_in: str = ""
+    requested_by: str
+    requested_at: str
+    status: str
+    """``pending``, ``approved``, ``rejected``."""
+    decided_by: str | None = None
+    decided_at: str | None = None
+    decision_note: str = ""
+    can_decide: bool = False
+    """Whether the signed-in person may approve or reject it now."""
+
+
+class LeaveListResult(ReadModel):
+    """The signed-in person's own leave, the leave they may decide, and for the duty staff
+    and the centre director everyone's; oldest first, at most 200."""
+
+    leaves: list[LeaveEntry]
 
 
 class AttendanceEvent(ReadModel):
@@ -132,6 +173,29 @@ class AttendanceSnapshot(Stamp):
     signed: bool
 
 
+class RecordEvent(ReadModel):
+    """One fact of ``state/attendance.day``, as the rules fold it (without ``seq``)."""
+
+    type: str
+    at: str
+    """Hall-local ISO time of the fact."""
+    data: dict[str, Any]
+
+
+class DayRecordSnapshot(Stamp):
+    """``state/attendance.day``: the day's attendance record as events, enough to rebuild
+    what the duty console shows: the day's punches and failed attempts (the last 200), every
+    manual record of the day or still pending (with its whole correction chain) and their
+    decisions, every leave still pending or not yet over, the day's duty log, each reader's
+    last status. A console started mid-day folds ``events`` (in order), then the stream's
+    events after ``seq``."""
+
+    record_day: str
+    events: list[RecordEvent]
+    attempts_left_out: int = 0
+    """Failed attempts of the day older than the 200 shown."""
+
+
 STATION = ("punch.record", "attempt.record", "device.status")
 DUTY = (
     "manual.enter",
@@ -142,7 +206,11 @@ DUTY = (
     "absence.report",
     "duty.note",
     "duty.sign",
+    "leave.list",
 )
+LEAVE = ("leave.request", "leave.decide", "leave.list")
+"""A leave desk (role ``leave``, ``hall leave``): any staff member signs in with id and PIN to
+ask for their own leave or decide the leave the rules give them."""
 
 DOMAIN = Domain(
     name="attendance",
@@ -158,9 +226,17 @@ DOMAIN = Domain(
         "absence.report": ReportAbsence,
         "duty.note": DutyNote,
         "duty.sign": SignLog,
+        "leave.list": ListLeave,
     },
-    results=dict.fromkeys((*STATION, *DUTY), AttendanceResult),
-    roles={Role.SIGNIN: STATION, Role.DUTY: DUTY},
+    results={
+        **dict.fromkeys((*STATION, *DUTY), AttendanceResult),
+        "leave.list": LeaveListResult,
+    },
+    roles={
+        Role.SIGNIN: STATION,
+        Role.DUTY: DUTY,
+        Role.LEAVE: ("staff.sign_in", "staff.sign_out", *LEAVE, "service.ping"),
+    },
     events=dict.fromkeys(
         (
             "punch.recorded",
@@ -178,5 +254,5 @@ DOMAIN = Domain(
         ),
         AttendanceEvent,
     ),
-    snapshots={"attendance": AttendanceSnapshot},
+    snapshots={"attendance": AttendanceSnapshot, "attendance.day": DayRecordSnapshot},
 )

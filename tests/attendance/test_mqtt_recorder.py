@@ -21,7 +21,7 @@ from devices.fingerprint.reader import FingerprintReader
 from devices.fingerprint.simulator import FingerprintSimulator
 from hall.conf import HallConfig
 from hall.i18n import t
-from hall.mqtt import HallClient
+from hall.mqtt import HallClient, NotAuthorized
 from tests.support import FakeClock, RunningHall, start_hall
 
 pytestmark = pytest.mark.broker
@@ -59,9 +59,7 @@ def _recorder(
 ) -> MqttRecorder:
     client = HallClient(hall.endpoint(client_id), hall.topics, request_timeout_s=5.0)
     hall.clients.append(client)
-    return MqttRecorder.connect(
-        client, ctx, follow=follow, log_path=hall.directory / "hall.db" if follow else None
-    )
+    return MqttRecorder.connect(client, ctx, follow=follow)
 
 
 @pytest.fixture
@@ -241,23 +239,73 @@ def test_signin_command_records_through_the_writer(
     assert (rows["S012"][present], rows["S011"][present]) == ("0.5", "0")
 
 
-def test_events_missed_on_the_stream_are_read_from_the_log(
-    hall: RunningHall, mctx: Context
+def test_a_console_started_later_sees_the_whole_day_without_the_log(
+    hall: RunningHall, mctx: Context, clock: FakeClock
 ) -> None:
+    """The day's punches, failed attempts, manual records (pending, decided, corrected), leave
+    and the duty log come from the writer's retained day record: a console on a PC without
+    hall.db, started after all of it, shows what one that watched all day shows."""
+    now = lambda: _local(mctx, clock)  # noqa: E731
+    station = hall.client("signin-01")
+    station.command("device.status", {"device": "reader-1", "status": "online"})
+    station.command("punch.record", {"staff": "S011", "device": "reader-1"})
+    station.command("attempt.record", {"result": "unclear", "device": "reader-1"})
+    clock.advance(20 * 60)  # 08:40: late
+    station.command("punch.record", {"staff": "S012", "device": "reader-1"})
+    watcher = DutyConsole(mctx, _recorder(hall, "duty-01", mctx, follow=True), clock=now)
+    assert watcher.sign_in("S003", "1234").ok
+    assert watcher.enter("S013", "morning", "machine_fault").ok
+    assert watcher.enter("S014", "morning", "unclear_fingerprint").ok
+    assert watcher.report_absence("S011", "afternoon", "at the tax bureau").ok
+    first = watcher.recorder.refresh()
+    m13, m14 = sorted(first.manual)
+    assert watcher.correct(m14, time="08:20", note="came at 08:20").ok
+    leave = hall.client("leave-01")
+    leave.command("staff.sign_in", {"staff": "S014", "pin": "1234"})
+    leave.command("leave.request", {"kind": "personal", "first": "2026-11-26"})
+    director = hall.client("duty-02")
+    director.command("staff.sign_in", {"staff": "S002", "pin": "1234"})
+    director.command("manual.decide", {"record": m13, "decision": "approve"})
+    last = director.request("duty.note", {"text": "reader wiped at 08:30"})
+    assert last.ok and watcher.recorder.wait_for(last.seq)
+
+    # A console started now, its recorder given no log.
+    late = DutyConsole(mctx, _recorder(hall, "duty-02", mctx, follow=True), clock=now)
+    assert late.recorder.seq >= last.seq
+    assert late.sign_in("S002", "1234").ok
+    seen, full = late.view(), watcher.view()
+    assert {r.staff: r.status for r in seen.rows} == {r.staff: r.status for r in full.rows}
+    statuses = {r.staff: r.status for r in seen.rows}
+    assert (statuses["S011"], statuses["S012"], statuses["S013"]) == ("present", "late", "present")
+    assert statuses["S014"] == "pending"  # the correction awaits the director
+    assert seen.attempts == full.attempts and [a["result"] for a in seen.attempts] == ["unclear"]
+    assert [p.id for p in seen.pending] == [p.id for p in full.pending] != []
+    assert [lv.id for lv in seen.leaves] == [lv.id for lv in full.leaves] != []
+    assert seen.log == full.log and len(seen.log) == 2
+    assert seen.devices == full.devices and seen.devices[0]["status"] == "online"
+    assert late.trail("S014", "morning") == watcher.trail("S014", "morning")
+    assert len(late.trail("S014", "morning")) == 2  # the record and its correction
+    # And it keeps up: the director's decision shows on both.
+    assert late.decide(seen.pending[0].id, approve=True).ok
+    assert watcher.recorder.wait_for(late.recorder.seq)
+    assert {r.staff: r.status for r in watcher.view().rows}["S014"] == "present"
+
+
+def test_a_console_that_lost_its_link_catches_up(hall: RunningHall, mctx: Context) -> None:
+    """Updates missed while the link was down come with the retained record on resubscribing."""
     station = hall.client("signin-01")
     recorder = _recorder(hall, "duty-02", mctx, follow=True)
-    events_topic = hall.topics.events
-    recorder.client.client.unsubscribe(events_topic)  # as if the link were down for a while
-    station.command("service.ping", {})  # the broker has taken the unsubscribe (same order)
-    recorder.client.command("service.ping", {})
+    topic = hall.topics.state("attendance.day")
+    recorder.client.client.unsubscribe(topic)  # as if the link were down for a while
+    recorder.client.command("service.ping", {})  # the broker has taken the unsubscribe
     station.command("punch.record", {"staff": "S013", "device": "reader-1"})
     station.command("attempt.record", {"result": "unclear", "device": "reader-1"})
-    recorder.client.client.subscribe(events_topic, qos=1)
-    recorder.client.command("service.ping", {})  # subscribed again before the next event
-    last = station.request("punch.record", {"staff": "S014", "device": "reader-1"})
-    assert last.ok and recorder.wait_for(last.seq)
+    assert recorder.refresh().punches == []  # missed
+    recorder.client.client.subscribe(topic, qos=1)  # what a reconnect does
+    last = station.request("service.ping", {})
+    assert recorder.wait_for(last.seq)
     state = recorder.refresh()
-    assert [p.staff for p in state.punches] == ["S013", "S014"]
+    assert [p.staff for p in state.punches] == ["S013"]
     assert [a.result for a in state.attempts] == ["unclear"]
 
 
@@ -275,3 +323,102 @@ def test_a_service_that_does_not_answer_is_a_refusal_not_a_crash(
         recorder.submit(command)
     assert refused.value.code == "service_unavailable"
     assert "連不上排隊服務" in t(refused.value.message_key, "zh-Hant")
+
+
+def test_hall_leave_goes_through_the_writer_at_the_leave_desk(
+    hall: RunningHall, mctx: Context
+) -> None:
+    """``hall leave`` signs the person in at leave-01 with their own id and PIN, the writer
+    applies the approver rules, and a window's sign-in is not disturbed by a visit."""
+    window = hall.client("window-01")
+    window.command("staff.sign_in", {"staff": "S011", "pin": "1234"})
+
+    def leave(*args: str, pin: str = "1234") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "attendance.cli",
+                "leave",
+                *args,
+                "--config",
+                str(MINI),
+                "--var",
+                str(hall.directory),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(hall.port),
+            ],
+            cwd=REPO,
+            input=f"{pin}\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def listed(by: str, *extra: str) -> dict[str, dict[str, object]]:
+        out = leave("list", "--by", by, *extra)
+        assert out.returncode == 0, out.stderr
+        return {row["id"]: row for row in map(json.loads, out.stdout.splitlines())}
+
+    en = "zh-Hant"
+    trip = leave("request", "--by", "S014", "--kind", "business_trip", "--first", "2026-11-26")
+    assert trip.returncode == 0, trip.stderr
+    assert trip.stdout.strip() == t("attendance.console.leave_requested", en)
+    wrong_pin = leave("request", "--by", "S014", "--kind", "sick", "--first", "2026-11-30", pin="9")
+    assert wrong_pin.returncode == 1 and t("attendance.console.bad_pin", en) in wrong_pin.stderr
+    # A business trip: the window head of the person's unit (S011 for U01), nobody else.
+    other_head = leave("decide", "L00001", "--by", "S012", "--approve")
+    assert other_head.returncode == 1
+    assert t("attendance.error.wrong_approver", en) in other_head.stderr
+    own = leave("decide", "L00001", "--by", "S014", "--approve")
+    assert own.returncode == 1 and t("attendance.error.self_approval", en) in own.stderr
+    assert listed("S011")["L00001"]["can_decide"] is True
+    assert leave("decide", "L00001", "--by", "S011", "--approve").returncode == 0
+    # Two days: a stand-in named, and the center director decides (not the duty director).
+    two = ("request", "--by", "S013", "--kind", "personal", "--first", "2026-11-26")
+    no_stand_in = leave(*two, "--last", "2026-11-27")
+    assert no_stand_in.returncode == 1
+    assert t("attendance.error.stand_in_required", en) in no_stand_in.stderr
+    assert leave(*two, "--last", "2026-11-27", "--stand-in", "王小明").returncode == 0
+    assert leave("decide", "L00002", "--by", "S002", "--approve").returncode == 1
+    assert leave("decide", "L00002", "--by", "S001", "--approve").returncode == 0
+    # Up to one day: the duty director on duty today (S002).
+    day = ("request", "--by", "S012", "--kind", "sick", "--first", "2026-11-30")
+    assert leave(*day).returncode == 0
+    assert leave("decide", "L00003", "--by", "S001", "--approve").returncode == 1
+    assert (
+        leave("decide", "L00003", "--by", "S002", "--reject", "--note", "busy day").returncode == 0
+    )
+
+    mine = listed("S014")
+    assert list(mine) == ["L00001"] and mine["L00001"]["decided_by"] == "S011"
+    everyone = listed("S003")  # the duty officer sees every request
+    assert {k: v["status"] for k, v in everyone.items()} == {
+        "L00001": "approved",
+        "L00002": "approved",
+        "L00003": "rejected",
+    }
+    assert everyone["L00002"]["approver"] == "center_director"
+    assert everyone["L00002"]["stand_in"] == "王小明"
+    assert listed("S003", "--pending") == {}
+
+    # The writer's log has each request and decision once; the window kept its person.
+    events, _last = read_log(hall.directory / "hall.db")
+    assert [e.type for e in events] == [
+        "leave.requested",
+        "leave.approved",
+        "leave.requested",
+        "leave.approved",
+        "leave.requested",
+        "leave.rejected",
+    ]
+    assert events[1].data["by"] == "S011" and events[3].data["by"] == "S001"
+    assert window.request("window.open", {}).ok
+    # The leave desk may do nothing else, and only for who signed in there.
+    desk = hall.client("leave-01")
+    refused = desk.request("leave.list", {})
+    assert refused.error is not None and refused.error.code == "sign_in_required"
+    with pytest.raises(NotAuthorized):
+        desk.request("manual.enter", {"staff": "S011", "session": "morning", "reason": "other"})

@@ -275,7 +275,9 @@ def test_report_command_writes_csv_and_html(
     assert future.returncode == 2 and "has not begun" in future.stderr
 
 
-def test_leave_commands(tmp_path: Path) -> None:
+def test_leave_commands_offline(tmp_path: Path) -> None:
+    """``hall leave --record-file``: the box without the hall network keeps a file (over the
+    network, see test_mqtt_recorder.py)."""
     events = tmp_path / "events.jsonl"
 
     def leave(*args: str, pin: str = "1234") -> subprocess.CompletedProcess[str]:
@@ -286,7 +288,7 @@ def test_leave_commands(tmp_path: Path) -> None:
                 "attendance.cli",
                 "leave",
                 *args,
-                "--events",
+                "--record-file",
                 str(events),
                 "--config",
                 str(REPO / "config"),
