@@ -228,6 +228,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             self.connection.start(
                 on_queues=lambda body: call_on_main(self.presenter.set_queues, body),
                 on_scan=lambda code: call_on_main(self.presenter.scanned, code),
+                on_scanner=lambda state: call_on_main(self.presenter.set_scanner, state),
             )
 
         def _work_failed(self, exc: BaseException) -> None:

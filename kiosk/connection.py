@@ -4,13 +4,16 @@
 connects in the background and keeps trying while the broker is away, so a kiosk
 started before the broker (or one whose broker restarts) recovers on its own;
 until then every request answers ``service_unreachable`` at once. It also runs
-a serial or camera scanner from ``kiosks.toml`` on a thread.
+a serial or camera scanner from ``kiosks.toml`` on a thread and reports its state
+(``ok`` or a fault's message key) to the screen and in the kiosk's retained status:
+a camera that is missing or gives no frames is a fault, reopened until frames return.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +57,9 @@ class KioskConnection:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._on_queues: Callable[[dict[str, Any]], None] | None = None
+        self._on_scanner: Callable[[str], None] | None = None
+        self.scanner_state = "ok"
+        """``ok`` or a fault's message key (``scan.camera_fault``, ``scan.scanner_fault``)."""
 
     # ------------------------------------------------------------ life cycle
 
@@ -61,8 +67,12 @@ class KioskConnection:
         self,
         on_queues: Callable[[dict[str, Any]], None],
         on_scan: Callable[[str], None],
+        on_scanner: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_queues``, ``on_scan`` and ``on_scanner`` (scanner state) are called from
+        worker threads: hand them to the GUI thread."""
         self._on_queues = on_queues
+        self._on_scanner = on_scanner
         self._spawn(self._connect_loop, "kiosk-connect")
         self._start_scanner(on_scan)
 
@@ -115,7 +125,9 @@ class KioskConnection:
             self.backend = ServiceBackend(self.desk, client)
             self.client = client
             self.desk.check_printer()
-            self.desk.publish_status(location=self.settings.kiosk.location)
+            self.desk.publish_status(
+                location=self.settings.kiosk.location, scanner=self.scanner_state
+            )
             log.info("kiosk %s connected to %s:%d", self.client_id, endpoint.host, endpoint.port)
             return
 
@@ -147,26 +159,83 @@ class KioskConnection:
             self._spawn(lambda: self._camera_loop(device, on_scan), "kiosk-camera-scanner")
         # wedge: the window reads the keystrokes; none: nothing to start
 
+    def _set_scanner(self, state: str) -> None:
+        """The scanner's state changed: tell the screen and the guide officer (status)."""
+        if state == self.scanner_state:
+            return
+        self.scanner_state = state
+        log.warning("kiosk %s scanner: %s", self.client_id, state)
+        if self._on_scanner is not None:
+            self._on_scanner(state)
+        desk = self.desk
+        if desk is not None:
+            desk.publish_status(scanner=state)
+
     def _serial_loop(self, port: str, baud: int, on_scan: Callable[[str], None]) -> None:
         from devices.scanner.serial_scanner import SerialScanner
 
         scanner = SerialScanner(port, baud)
         while not self._stop.is_set():
-            read = scanner.read_code(timeout=1.0)
+            read = scanner.read_code(timeout=1.0)  # every read ends by its deadline
+            if read.status == "error":
+                self._set_scanner("scan.scanner_fault")
+                self._stop.wait(1.0)
+                continue
+            self._set_scanner("ok")
             if read.ok and read.payload:
                 on_scan(read.payload)
-            elif read.status == "error":
-                self._stop.wait(1.0)
+
+    CAMERA_RETRY_S = 2.0
+    """A camera (or recording) that cannot be opened is tried again this often."""
 
     def _camera_loop(self, device: str, on_scan: Callable[[str], None]) -> None:
-        from devices.scanner.camera import CameraScanner
+        """Run the camera scanner for as long as the kiosk runs: a camera that is missing
+        or silent is a fault until frames come again; a recording (video file, image
+        folder) that has played to its end is one too, until the file is replaced."""
+        from devices.scanner.sources import open_source
 
-        source: int | str = int(device) if device.isdigit() else device
-        with CameraScanner(source, hall_code=self.config.code) as camera:
+        spec: int | str = int(device) if device.isdigit() else device
+        while not self._stop.is_set():
+            try:
+                source = open_source(spec)
+            except (OSError, ValueError) as exc:
+                log.warning("camera %s: %s", device, exc)
+                self._set_scanner("scan.camera_fault")
+                self._stop.wait(self.CAMERA_RETRY_S)
+                continue
+            stamp = _file_stamp(device)
+            if not self._run_camera(source, spec, on_scan):
+                return  # the kiosk is stopping
+            log.info("camera %s: the recording has ended", device)
+            self._set_scanner("scan.camera_fault")
+            while not self._stop.is_set() and _file_stamp(device) == stamp:
+                self._stop.wait(self.CAMERA_RETRY_S)
+
+    def _run_camera(self, source: Any, spec: int | str, on_scan: Callable[[str], None]) -> bool:
+        """Scan until the kiosk stops (False) or a recording ends (True)."""
+        from devices.scanner.camera import CameraScanner
+        from devices.scanner.sources import open_source
+
+        camera = CameraScanner(
+            source,
+            hall_code=self.config.code,
+            reopen=(lambda: open_source(spec)) if source.live else None,
+        )
+        with camera:
             while not self._stop.is_set():
-                event = camera.next_event(timeout=1.0)
-                if event is not None and event.kind == "code" and event.code is not None:
-                    on_scan(event.code.text)
+                event = camera.next_event(timeout=1.0)  # never waits longer
+                if event is None:
+                    continue
+                if event.kind == "code" and event.code is not None:
+                    self._set_scanner("ok")
+                    on_scan(event.code.payload)
+                elif event.kind == "fault":
+                    self._set_scanner(event.reason or "scan.camera_fault")
+                elif event.kind == "recovered":
+                    self._set_scanner("ok")
+                elif event.kind == "end":
+                    return True
+        return False
 
     # -------------------------------------------------------------- status
 
@@ -183,6 +252,9 @@ class KioskConnection:
 
     def printer_state(self) -> str:
         return self.desk.printer_state if self.desk is not None else "unknown"
+
+    def scanner(self) -> str:
+        return self.scanner_state
 
     # ------------------------------------------------------------- backend
 
@@ -205,3 +277,12 @@ class KioskConnection:
         if self.desk is None:
             return DeskResult(True, status["ticket"], printed=False, error="service_unreachable")
         return self.desk.reprint(status["ticket"], status, lang)
+
+
+def _file_stamp(path: str) -> tuple[int, int] | None:
+    """A recording's modification time and size (None: no such file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

@@ -53,6 +53,8 @@ class TicketDesk:
         self.printer = printer
         self.print_notice = print_notice
         self.printer_state = "unknown"
+        self.status_extra: dict[str, Any] = {}
+        """Kept in every status published (location, the scanner's state)."""
         self._done: dict[str, DeskResult] = {}
         """Results of requests already issued, by command id (a late retry gets the same)."""
 
@@ -160,8 +162,10 @@ class TicketDesk:
         self.publish_status()
 
     def publish_status(self, **extra: Any) -> None:
-        """The kiosk's retained status with its printer's state (the guide officer sees it)."""
-        body = {"app": "kiosk", "printer": self.printer_state, **extra}
+        """The kiosk's retained status with its printer's state (the guide officer sees it);
+        ``extra`` (location, scanner) is kept for the statuses that follow."""
+        self.status_extra.update(extra)
+        body = {"app": "kiosk", "printer": self.printer_state, **self.status_extra}
         # also what the status says after a reconnect
         self.client._status_extra = body
         try:

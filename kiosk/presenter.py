@@ -88,6 +88,7 @@ class View:
     title: str
     labels: dict[str, str]
     scan_prompt: str
+    """The footer on every screen: the scan prompt, or why the scanner cannot read."""
     message: str = ""
     message_kind: str = ""
     """``error``, ``info`` or ``ok``."""
@@ -115,6 +116,8 @@ class View:
     qr: str = ""
     ticket_lines: tuple[str, ...] = ()
     can_reprint: bool = False
+    scanner_fault: str = ""
+    """Message key of a scanner fault (``scan.camera_fault``); empty while it reads."""
 
     def public(self) -> dict[str, Any]:
         """A JSON-friendly copy (GUI tests read it through the driver)."""
@@ -198,6 +201,7 @@ class Presenter:
         self.applicant = Applicant()
         self.message = ("", "")
         self.service_up = True
+        self.scanner_fault = ""
         self.queues: dict[str, Any] = {}
         self.last_touch = clock()
         self.touch_to_print_ms: list[float] = []
@@ -532,6 +536,15 @@ class Presenter:
             return self._changed()
         return self.view
 
+    def set_scanner(self, state: str) -> View:
+        """Scanner news from the app: ``ok``, or a fault's message key (``scan.camera_fault``:
+        the camera is missing or gives no frames). The footer says it on every screen."""
+        fault = "" if state in ("", "ok") else state
+        if fault != self.scanner_fault:
+            self.scanner_fault = fault
+            return self._changed()
+        return self.view
+
     def set_queues(self, snapshot: dict[str, Any]) -> View:
         """The retained ``state/queues`` snapshot (waiting and estimated wait per prefix)."""
         self.queues = snapshot
@@ -566,6 +579,7 @@ class Presenter:
         a = self.applicant
         labels = {k: self.tr(k) for k in LABEL_KEYS}
         kind, text = self.message
+        prompt = t(self.scanner_fault, lang) if self.scanner_fault else labels["scan_prompt"]
         attached = []
         if a.id_masked:
             attached.append(self.tr("id_attached", id=a.id_masked))
@@ -575,7 +589,8 @@ class Presenter:
             hall_name=self.config.hall_file.hall.name.get(lang),
             title=labels["welcome"],
             labels=labels,
-            scan_prompt=labels["scan_prompt"],
+            scan_prompt=prompt,
+            scanner_fault=self.scanner_fault,
             message=text,
             message_kind=kind,
             banner="" if self.service_up else self.tr("service_down"),

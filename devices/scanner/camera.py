@@ -2,6 +2,8 @@
 
 A reader thread pulls frames from the source (a blocking ``read`` on a stuck camera
 cannot hang the worker: the worker waits for frames with a timeout and reports a fault).
+A live camera that gives no frames for ``frame_timeout_s`` is released and opened again
+by the reader thread itself (never while another thread reads it), until frames return.
 The worker runs the cheap first pass on every frame and the full ladder, within a time
 budget, on frames where the first pass found nothing. A code is reported once it was
 read in ``stable_frames`` of the last ``window`` frames, and not again while it stays in
@@ -49,6 +51,7 @@ class CameraStats:
     reads: int = 0
     dropped: int = 0
     faults: int = 0
+    reopens: int = 0
     decode_s: float = 0.0
 
 
@@ -109,11 +112,24 @@ class CameraScanner:
         return self
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop both threads and release the source (a stuck reader is left as a daemon)."""
+        """Stop both threads and release the source.
+
+        The reader releases the source itself when its read returns (an OpenCV capture
+        released while another thread reads it can crash the process). A reader stuck
+        longer than ``timeout`` is left as a daemon, unless its source says a release
+        from another thread is what unblocks it (``release_unblocks_read``)."""
         self._stop.set()
-        with contextlib.suppress(Exception):
-            self.source.release()
-        for thread in self._threads:
+        if not self._threads:
+            with contextlib.suppress(Exception):
+                self.source.release()
+            return
+        reader = self._threads[0]
+        reader.join(timeout)
+        if reader.is_alive() and getattr(self.source, "release_unblocks_read", False):
+            with contextlib.suppress(Exception):
+                self.source.release()
+            reader.join(timeout)
+        for thread in self._threads[1:]:
             thread.join(timeout)
 
     def __enter__(self) -> CameraScanner:
@@ -132,19 +148,50 @@ class CameraScanner:
     # ------------------------------------------------------------------- threads
 
     def _read_loop(self) -> None:
+        try:
+            self._read_frames()
+        finally:
+            with contextlib.suppress(Exception):
+                self.source.release()
+
+    def _read_frames(self) -> None:
         live = self.source.live
+        failing_since: float | None = None
         while not self._stop.is_set():
             try:
                 ok, frame = self.source.read()
             except Exception:  # a driver error is a missing frame
                 ok, frame = False, None
-            if not ok or frame is None:
-                if not live:
-                    self._put(None, block=True)
-                    return
-                self._stop.wait(0.05)
+            if ok and frame is not None:
+                failing_since = None
+                self._put(frame, block=not live)
                 continue
-            self._put(frame, block=not live)
+            if not live:
+                self._put(None, block=True)
+                return
+            now = time.monotonic()
+            if failing_since is None:
+                failing_since = now
+            elif self._reopen is not None and now - failing_since >= self.frame_timeout_s:
+                self._reopen_source()
+                failing_since = time.monotonic()
+            self._stop.wait(0.05)
+
+    def _reopen_source(self) -> None:
+        """Release the silent camera and open it again (on the reader thread only)."""
+        assert self._reopen is not None
+        with contextlib.suppress(Exception):
+            self.source.release()
+        try:
+            source = self._reopen()
+        except Exception:  # not there (yet): no frames, try again later
+            source = NoFrames()
+        self.stats.reopens += 1
+        if self._stop.is_set():
+            with contextlib.suppress(Exception):
+                source.release()
+            return
+        self.source = source
 
     def _put(self, frame: np.ndarray | None, *, block: bool) -> None:
         """Hand a frame to the worker: a recording waits, a live camera drops the oldest."""
@@ -190,10 +237,6 @@ class CameraScanner:
                     reason="scan.camera_fault",
                 )
             )
-        if self._reopen is not None and self.source.live:
-            with contextlib.suppress(Exception):
-                self.source.release()
-                self.source = self._reopen()
 
     # ----------------------------------------------------------------- decoding
 
@@ -239,6 +282,18 @@ class CameraScanner:
         if self.on_event is not None:
             with contextlib.suppress(Exception):  # a broken callback must not kill the scanner
                 self.on_event(event)
+
+
+class NoFrames:
+    """A camera that could not be opened: no frames (until the next reopen)."""
+
+    live = True
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        return False, None
+
+    def release(self) -> None:
+        pass
 
 
 def _confirmed(reads: list[Decoded]) -> list[Decoded]:

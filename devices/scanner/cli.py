@@ -50,6 +50,25 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     scan.add_argument("--max-codes", type=int, default=0, help="stream: stop after N codes")
     scan.add_argument("--duration", type=float, default=0.0, help="stream: stop after S seconds")
     scan.set_defaults(func=_scan)
+    sim = device_sub.add_parser(
+        "camera-sim",
+        help="a simulated network camera (MJPEG over HTTP) showing a folder's images",
+        description="Serve the images of --frames in turn as an MJPEG stream; a kiosk takes "
+        "its URL as camera (kiosks.toml scanner.device, or --scanner camera:URL).",
+    )
+    sim.add_argument("--frames", required=True, help="folder of images to show in turn")
+    sim.add_argument("--listen-port", type=int, default=8090)
+    sim.add_argument("--every", type=float, default=3.0, help="seconds each image is shown")
+    sim.add_argument("--fps", type=float, default=10.0)
+    sim.set_defaults(func=_camera_sim)
+
+
+def _camera_sim(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from devices.scanner.camera_sim import serve_folder
+
+    return serve_folder(Path(args.frames), args.listen_port, args.every, args.fps)
 
 
 def _emit(record: dict[str, Any]) -> None:

@@ -121,6 +121,7 @@ class SilentCamera:
     """A live camera whose read blocks (a stuck driver) until released."""
 
     live = True
+    release_unblocks_read = True
 
     def __init__(self) -> None:
         self.released = threading.Event()
