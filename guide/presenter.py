@@ -35,6 +35,7 @@ from hall.contract.guide import (
 from hall.contract.queue import Board, Queues, Ticket
 from hall.i18n import catalog, t
 from hall.protocol import Topics
+from ui.link import connection_state
 
 TABS = ("queue", "windows", "feedback", "appointments", "notice")
 """The console's pages; F1..F5 switch to them."""
@@ -377,13 +378,7 @@ class GuidePresenter:
             appointments = tuple(sorted(days.get(today, ()), key=lambda a: (a.slot, a.code)))
             ahead = sum(len(v) for d, v in days.items() if d > today)
             view = GuideView(
-                connection=(
-                    "offline"
-                    if not self.connected
-                    else "online"
-                    if self.service_responding
-                    else "service_offline"
-                ),
+                connection=connection_state(self.connected, self.service_responding),
                 signed_in=self.signed_in[0] if self.signed_in else None,
                 signed_in_name=self.signed_in[1] if self.signed_in else None,
                 waiting=waiting,

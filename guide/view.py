@@ -1,7 +1,7 @@
 """The guide console's Kivy view: sign-in, then five pages (F1..F5) over the live hall.
 
-Import after :func:`ui.boot.configure` (``guide.app`` does it). The controller's change
-callback fires a Clock trigger; widgets are only touched on Kivy's main thread.
+Import after :func:`ui.boot.configure` (``guide.app`` does it); the shell
+(:class:`ui.shell.ControllerApp`) runs the controller and redraws on Kivy's main thread.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.core.window import Keyboard, Window
+from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty
+from kivy.properties import BooleanProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from guide.controller import GuideController
 from guide.presenter import (
     TABS,
+    GuidePresenter,
     GuideView,
     KioskRow,
     Message,
@@ -28,16 +29,9 @@ from guide.presenter import (
     printer_key,
     reason_text,
 )
-from ui.app import HallApp
+from ui.shell import CONNECTION_GROUND, KEY_NAMES, MESSAGE_COLOUR, ControllerApp
 from ui.theme import PALETTE, hex_rgb
 
-CONNECTION_GROUND = {
-    "online": [*hex_rgb("#2E7D32"), 1.0],
-    "offline": [*hex_rgb("#B3261E"), 1.0],
-    "service_offline": [*hex_rgb("#B3261E"), 1.0],
-}
-MESSAGE_COLOUR = {"info": "text", "ok": "ok", "error": "error"}
-KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 TAB_KEYS = {f"f{i + 1}": tab for i, tab in enumerate(TABS)}
 
 
@@ -45,22 +39,17 @@ class GuideRoot(BoxLayout):
     pass
 
 
-class GuideApp(HallApp):
-    connection_ground = ListProperty(CONNECTION_GROUND["offline"])
-    message_colour = ListProperty(PALETTE.rgba("text"))
+class GuideApp(ControllerApp):
     signed_in = BooleanProperty(False)
+    controller: GuideController
+    presenter: GuidePresenter
 
     def __init__(self, controller: GuideController, lang: str, **kw: Any):
-        super().__init__(lang=lang, **kw)
-        self.title = "hall guide"
-        self.controller = controller
-        self.presenter = controller.presenter
+        super().__init__(controller, lang, "hall guide", **kw)
         self.config_ = controller.config
         self.min_target_px = 52
         self.font_px = 21
         self._lists: dict[str, Any] = {}
-        self._refresh = Clock.create_trigger(lambda _dt: self.refresh(), 0)
-        controller.on_change = self._refresh
 
     def build(self) -> Any:
         import ui.widgets  # noqa: F401  (BigButton, LanguageBar)
@@ -90,21 +79,12 @@ class GuideApp(HallApp):
         ids.day_in.text = datetime.now(self.config_.tz).date().isoformat()
         Window.bind(on_key_down=self._on_key)
         self.bind(lang=lambda *_: self.refresh(force=True))
-        Clock.schedule_interval(self._tick, 1.0)
+        Clock.schedule_interval(self.tick, 1.0)
         return root
 
-    def on_start(self) -> None:
-        super().on_start()
-        self.controller.start(wait_s=0)
+    def started(self) -> None:
         self.refresh(force=True)
         self.root_widget.ids.staff_in.focus = True
-
-    def on_stop(self) -> None:
-        self.controller.stop()
-
-    def _tick(self, _dt: float) -> None:
-        self.controller.poll()
-        self.refresh()
 
     # ------------------------------------------------------------ actions
 

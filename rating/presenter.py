@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hall.contract.queue import TicketFinished
+from ui.link import connection_state
 
 LEVELS = (5, 4, 3, 2, 1)
 """非常滿意 … 非常不滿意, in the order the buttons show them."""
@@ -200,12 +201,6 @@ class RatingPresenter:
                 reasons=tuple(self.reasons),
                 left_s=left,
                 error=self.error,
-                connection=(
-                    "offline"
-                    if not self.connected
-                    else "online"
-                    if self.service_responding
-                    else "service_offline"
-                ),
+                connection=connection_state(self.connected, self.service_responding),
                 rated=len(self._rated),
             )

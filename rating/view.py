@@ -1,7 +1,8 @@
 """The rating pad's Kivy view: five large buttons, reason chips for a low level, thanks.
 
 Import after :func:`ui.boot.configure` (``rating.app`` does it). Digits 5..1 on a keyboard
-press the levels too; widgets are only touched on Kivy's main thread.
+press the levels too; the shell (:class:`ui.shell.ControllerApp`) runs the controller and
+redraws on Kivy's main thread.
 """
 
 from __future__ import annotations
@@ -10,39 +11,26 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.core.window import Keyboard, Window
+from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.properties import ListProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from rating.controller import RatingController
-from rating.presenter import LEVELS, REASONS
-from ui.app import HallApp
-from ui.theme import hex_rgb
-
-CONNECTION_GROUND = {
-    "online": [*hex_rgb("#2E7D32"), 1.0],
-    "offline": [*hex_rgb("#B3261E"), 1.0],
-    "service_offline": [*hex_rgb("#B3261E"), 1.0],
-}
-KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
+from rating.presenter import LEVELS, REASONS, RatingPresenter
+from ui.shell import CONNECTION_GROUND, KEY_NAMES, ControllerApp
 
 
 class PadRoot(BoxLayout):
     pass
 
 
-class RatingApp(HallApp):
-    connection_ground = ListProperty(CONNECTION_GROUND["offline"])
+class RatingApp(ControllerApp):
+    controller: RatingController
+    presenter: RatingPresenter
 
     def __init__(self, controller: RatingController, lang: str, **kw: Any):
-        super().__init__(lang=lang, **kw)
-        self.title = f"hall rating {controller.window_id}"
-        self.controller = controller
-        self.presenter = controller.presenter
-        self._refresh = Clock.create_trigger(lambda _dt: self.refresh(), 0)
-        controller.on_change = self._refresh
+        super().__init__(controller, lang, f"hall rating {controller.window_id}", **kw)
 
     def build(self) -> Any:
         import ui.widgets  # noqa: F401  (BigButton, LanguageBar)
@@ -57,20 +45,8 @@ class RatingApp(HallApp):
             root.ids.chips.add_widget(chip)
         Window.bind(on_key_down=self._on_key, on_touch_down=self._touched)
         self.bind(lang=lambda *_: self.refresh())
-        Clock.schedule_interval(lambda _dt: self._tick(), 0.5)
+        Clock.schedule_interval(self.tick, 0.5)
         return root
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.controller.start(wait_s=0)
-        self.refresh()
-
-    def on_stop(self) -> None:
-        self.controller.stop()
-
-    def _tick(self) -> None:
-        self.controller.poll()
-        self.refresh()
 
     # ------------------------------------------------------------ actions
 

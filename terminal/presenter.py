@@ -16,6 +16,7 @@ from typing import Any
 
 from hall.conf import HallConfig
 from hall.conf.model import CaseKind, Role
+from ui.link import connection_state
 
 ACTIONS = (
     "call_next",
@@ -296,12 +297,8 @@ class WindowPresenter:
             since = None
             if t:
                 since = t.get("started_at") if ticket_status == "serving" else t.get("called_at")
-            if not self.connected:
-                connection = "offline"
-            elif self._service_online is False or not self.service_responding:
-                connection = "service_offline"
-            else:
-                connection = "online"
+            responding = self._service_online is not False and self.service_responding
+            connection = connection_state(self.connected, responding)
             return WindowView(
                 window=self.window_id,
                 window_no=int(self.window_id[1:]),

@@ -1,7 +1,7 @@
 """The window terminal's Kivy view: big buttons, function-key shortcuts, dialogs.
 
-Import after :func:`ui.boot.configure` (``terminal.app`` does it). The controller's change
-callback fires a Clock trigger; widgets are only touched on Kivy's main thread.
+Import after :func:`ui.boot.configure` (``terminal.app`` does it); the shell
+(:class:`ui.shell.ControllerApp`) runs the controller and redraws on Kivy's main thread.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.core.window import Keyboard, Window
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
@@ -22,21 +22,14 @@ from terminal.presenter import (
     ACTIONS,
     CASE_KINDS,
     SHORTCUTS,
+    WindowPresenter,
     WindowView,
     format_duration,
     parse_list,
     parse_materials,
 )
-from ui.app import HallApp
-from ui.theme import PALETTE, hex_rgb
-
-CONNECTION_GROUND = {
-    "online": [*hex_rgb("#2E7D32"), 1.0],
-    "offline": [*hex_rgb("#B3261E"), 1.0],
-    "service_offline": [*hex_rgb("#B3261E"), 1.0],
-}
-MESSAGE_COLOUR = {"info": "text", "ok": "ok", "error": "error"}
-KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
+from ui.shell import CONNECTION_GROUND, KEY_NAMES, MESSAGE_COLOUR, ControllerApp
+from ui.theme import PALETTE
 
 
 class LastRow(BoxLayout):
@@ -66,22 +59,17 @@ class CaseDialog(ModalView):
     kind = StringProperty("immediate")
 
 
-class TerminalApp(HallApp):
+class TerminalApp(ControllerApp):
     u = NumericProperty(1.0)
-    connection_ground = ListProperty(CONNECTION_GROUND["offline"])
-    message_colour = ListProperty(PALETTE.rgba("text"))
+    controller: WindowController
+    presenter: WindowPresenter
 
     def __init__(self, controller: WindowController, lang: str, **kw: Any):
-        super().__init__(lang=lang, **kw)
-        self.title = f"hall window {controller.window_id}"
-        self.controller = controller
-        self.presenter = controller.presenter
+        super().__init__(controller, lang, f"hall window {controller.window_id}", **kw)
         self.dialog: ModalView | None = None
         self._buttons: dict[str, Any] = {}
         self._rows: list[LastRow] = []
         self._view: WindowView | None = None
-        self._refresh = Clock.create_trigger(lambda _dt: self.refresh(), 0)
-        controller.on_change = self._refresh
 
     def build(self) -> Any:
         import ui.widgets  # noqa: F401  (BigButton, LanguageBar)
@@ -105,23 +93,11 @@ class TerminalApp(HallApp):
             self._rows.append(row)
             root.ids.last.add_widget(row)
         self.bind(lang=lambda *_: self.refresh())
-        Clock.schedule_interval(self._tick, 0.5)
+        Clock.schedule_interval(self.tick, 0.5)
         return root
 
     def _fit(self, _w: Any, size: Any) -> None:
         self.u = min(size[0] / 1280.0, size[1] / 800.0)
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.controller.start(wait_s=0)
-        self.refresh()
-
-    def on_stop(self) -> None:
-        self.controller.stop()
-
-    def _tick(self, _dt: float) -> None:
-        self.controller.poll()
-        self.refresh()
 
     # ------------------------------------------------------------ actions
 

@@ -30,6 +30,14 @@ Deliver = Callable[[str, dict[str, Any]], None]
 L = TypeVar("L", bound=MqttLink)
 
 
+def connection_state(connected: bool, service_responding: bool) -> str:
+    """What a screen's connection badge says: ``offline`` (no broker), ``service_offline``
+    (the broker is there, the queue service's heartbeat is not) or ``online``."""
+    if not connected:
+        return "offline"
+    return "online" if service_responding else "service_offline"
+
+
 def json_deliver(deliver: Deliver) -> Callable[[mqtt.MQTTMessage], None]:
     """An MQTT handler that parses JSON and passes ``(topic, body)`` on (``{}`` if empty)."""
 
