@@ -203,6 +203,8 @@ class KioskConnection:
                 self._set_scanner("scan.camera_fault")
                 self._stop.wait(self.CAMERA_RETRY_S)
                 continue
+            if getattr(source, "opened", True):
+                self._set_scanner("ok")  # a camera that is missing stays a fault (no frames)
             stamp = _file_stamp(device)
             if not self._run_camera(source, spec, on_scan):
                 return  # the kiosk is stopping

@@ -488,6 +488,24 @@ def test_scans_id_bad_id_case_foreign(make_kiosk) -> None:
     assert "check" in v.message.lower()
 
 
+def test_a_scanner_fault_is_said_on_every_screen_until_it_reads_again(make_kiosk) -> None:
+    p, _desk, _clock = make_kiosk(printer=False)
+    prompt = p.view.scan_prompt
+    v = p.set_scanner("scan.camera_fault")
+    assert v.scanner_fault == "scan.camera_fault"
+    assert v.scan_prompt == "掃描攝像頭無畫面，請聯繫工作人員"
+    v = p.choose_class(None)
+    assert v.scan_prompt == "掃描攝像頭無畫面，請聯繫工作人員"
+    v = p.set_language("en")
+    assert v.scan_prompt.startswith("The scanner camera shows no picture")
+    v = p.tap_entry("XK-SJ-001")
+    v = p.take_ticket()  # the kiosk works on without its scanner
+    assert v.screen == "issued" and v.scan_prompt.startswith("The scanner camera")
+    p.set_language("zh-Hant")
+    v = p.set_scanner("ok")
+    assert v.scanner_fault == "" and v.scan_prompt == prompt
+
+
 def test_ticket_qr_shows_its_place_and_reprints(
     make_kiosk, hall: RunningHall, simulator: PrinterSimulator
 ) -> None:
