@@ -19,7 +19,7 @@ from pyzbar.pyzbar import decode
 from devices.printer import get_profile
 from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
-from tests.support import RunningHall, start_hall
+from tests.support import FakeClock, RunningHall, start_hall
 from ui.driver import AppDriver, python_module
 
 # each test starts a Kivy app process; on a loaded 2-core machine that alone takes seconds
@@ -126,6 +126,49 @@ def test_real_name_item_waits_for_the_id_scan(
     app.type(GOOD_ID)
     state = app.wait_for(lambda s: s["screen"] == "issued", 20)
     assert hall.service.state.ticket_by_number(state["number"]).id_masked.endswith("002X")
+
+
+def test_real_name_appointment_asks_for_the_id_then_checks_in(
+    launch_app, mini_config: HallConfig, simulator: PrinterSimulator, tmp_path: Path
+) -> None:
+    """A booked real-name item (實名取號): the typed code asks for the ID scan, a bad check
+    character is said, the wedge scan checks in; the service holds the masked ID and hash."""
+    hall = start_hall(mini_config, tmp_path / "hall", clock=FakeClock.local(2026, 11, 25, 8, 40))
+    try:
+        guide = hall.client("guide-01")
+        guide.command("staff.sign_in", {"staff": "S004", "pin": "1234"})
+        code = guide.command(
+            "appointment.book",
+            {
+                "day": "2026-11-25",
+                "slot": "09:00",
+                "item": "XK-GA-002",
+                "name": "王小明",
+                "phone": "13800001234",
+            },
+        )["appointment"]["code"]
+        app = start_kiosk(launch_app, hall, simulator.url)
+        app.tap("key:priority:appointment")
+        for ch in code:
+            app.tap(f"key:key:{ch}")
+        app.tap("ok")
+        state = app.wait_for(lambda s: s["message"] and not s["busy"], 30, "the check-in answer")
+        assert (state["screen"], state["message"]) == (
+            "appointment",
+            "此事項須實名取號：請掃描身份證號碼",
+        )
+        app.type(BAD_ID)
+        state = app.wait_for(lambda s: "校驗位" in s["message"], 20)
+        assert state["screen"] == "appointment" and not hall.service.state.tickets
+        app.type(GOOD_ID)
+        state = app.wait_for(lambda s: s["screen"] == "issued", 30, "checked in")
+        ticket = hall.service.state.ticket_by_number(state["number"])
+        assert (ticket.item, ticket.priority) == ("XK-GA-002", "appointment")
+        assert ticket.id_masked == "1101**********002X" and ticket.id_hash
+        (receipt,) = simulator.wait_for_receipts(1, timeout=10)
+        assert any(line.strip() == ticket.number for line in receipt.lines)
+    finally:
+        hall.stop()
 
 
 def test_paper_out_still_shows_the_number_and_qr(
