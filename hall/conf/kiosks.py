@@ -40,7 +40,9 @@ class Scanner(Strict):
     """Serial port (``/dev/ttyACM0``) for a serial scanner."""
     baud: int = Field(default=9600, ge=1200, le=921600)
     device: str = ""
-    """Camera index (``0``), device path or video file for a camera scanner."""
+    """Camera index (``0``), device path (``/dev/video0``), network camera URL
+    (``http://HOST/video.mjpg``, ``rtsp://...``), video file or image folder for a camera
+    scanner."""
 
     @model_validator(mode="after")
     def _needs(self) -> Scanner:
