@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from broker import rules
-from broker.estimate import WaitEstimator
+from broker.estimate import WaitEstimate, WaitEstimator, shown
 from broker.state import ACTIVE, HallState, Ticket
 from hall import protocol as p
 from hall.conf import HallConfig
@@ -66,8 +66,10 @@ class Engine:
         self.estimator = WaitEstimator(config)
         self._prefix_windows: dict[str, set[str]] = {}
         self._prefix_default_minutes: dict[str, list[float]] = {}
+        self._prefix_items: dict[str, list[str]] = {}
         for item in config.items:
             self._prefix_windows.setdefault(item.prefix, set()).update(item.windows)
+            self._prefix_items.setdefault(item.prefix, []).append(item.code)
             self._prefix_default_minutes.setdefault(item.prefix, []).append(item.service_minutes)
         self._handlers: dict[str, Callable[[Client, Any, float], dict[str, Any]]] = {
             "ticket.issue": self._issue,
@@ -172,20 +174,60 @@ class Engine:
             if w in self.state.windows and self.state.windows[w].status == "open"
         )
 
-    def queue_summary(self, prefix: str) -> dict[str, Any]:
-        ahead = self.state.ahead_in_prefix(prefix, 0)
-        open_n = self.open_windows(prefix)
-        minutes = self.service_minutes(prefix)
+    def new_ticket_waits(self, now: float) -> dict[str, WaitEstimate]:
+        """Item -> the wait a new normal ticket of it would be told now (its issue reply).
+
+        For a new ticket the estimate depends on the item only through its windows, so it is
+        worked out once per set of windows (40 for the sample hall's 173 items).
+        """
+        period = self.period(now)
+        by_windows: dict[tuple[str, ...], WaitEstimate] = {}
+        memo: dict[Any, Any] = {}  # each item's queue worked out once for all of them
+        waits = {}
+        for item in self.config.items:
+            windows = tuple(item.windows)
+            est = by_windows.get(windows)
+            if est is None:
+                est = by_windows[windows] = self.estimator.estimate(
+                    self.state, item.code, 0, now, period, memo=memo
+                )
+            waits[item.code] = est
+        return waits
+
+    def queue_summary(self, prefix: str, waits: dict[str, WaitEstimate]) -> dict[str, Any]:
+        """One prefix in ``state/queues``. Its items may be served at different windows, so
+        its wait is that of its item with the most tickets waiting (``est_item``), exactly
+        what a new normal ticket of that item would be told (``waits``:
+        :meth:`new_ticket_waits`)."""
+        items = self._prefix_items[prefix]
+        busiest = max(
+            items, key=lambda code: (self.state.waiting_of_item(code), -items.index(code))
+        )
+        est = waits[busiest]
         return {
-            "waiting": ahead,
-            "open_windows": open_n,
-            "service_minutes": round(minutes, 2),
-            "est_wait_min": rules.estimate_wait_minutes(ahead, minutes, open_n),
+            "waiting": self.state.ahead_in_prefix(prefix, 0),
+            "open_windows": self.open_windows(prefix),
+            "service_minutes": round(self.service_minutes(prefix), 2),
+            "est_item": busiest,
+            "est_wait_min": est.minutes,
+            "est_wait": est.public(),
             "last_issued": self.state.counters.get(prefix, 0),
         }
 
     def prefixes(self) -> list[str]:
         return sorted(self._prefix_windows)
+
+    def ticket_wait(self, t: Ticket, now: float) -> dict[str, Any]:
+        """``people_ahead``, ``est_wait_min`` and ``est_wait`` of a ticket where it stands now:
+        for a waiting ticket the estimate of its issue, at its place now; none once called."""
+        if t.status != "waiting":
+            return {"people_ahead": 0, "est_wait_min": 0.0, "est_wait": shown(0.0, 0.0, 0.0)}
+        est = self.estimator.for_ticket(self.state, t, now, self.period(now))
+        return {
+            "people_ahead": self.state.ahead_of(t),
+            "est_wait_min": est.minutes,
+            "est_wait": est.public(),
+        }
 
     # -------------------------------------------------------------- kiosk
 
@@ -264,24 +306,9 @@ class Engine:
     def _ticket_status(self, client: Client, a: p.TicketQuery, now: float) -> dict[str, Any]:
         """Where a ticket stands: waiting (with the tickets before it), called, done."""
         t = self._find_ticket(a.ticket)
-        ahead = 0
-        if t.status == "waiting":
-            same_prefix = [i.code for i in self.config.items if i.prefix == t.prefix]
-            for code in same_prefix:
-                for rank, entries in self.state.waiting.get(code, {}).items():
-                    if rank > t.rank:
-                        ahead += len(entries)
-                    elif rank == t.rank:
-                        ahead += sum(1 for key, _tid in entries if key < t.order_key)
         item = self.config.item_by_code[t.item]
-        minutes = self.service_minutes(t.prefix)
-        wait = rules.estimate_wait_minutes(ahead, minutes, self.open_windows(t.prefix))
-        return {
-            "ticket": t.public(),
-            "people_ahead": ahead,
-            "est_wait_min": wait if t.status == "waiting" else 0.0,
-            "windows": list(item.windows),
-        }
+        windows = [t.target_window] if t.target_window else list(item.windows)
+        return {"ticket": t.public(), **self.ticket_wait(t, now), "windows": windows}
 
     def _print_result(self, client: Client, a: p.PrintResult, now: float) -> dict[str, Any]:
         t = self._find_ticket(a.ticket)

@@ -24,7 +24,10 @@ Tried and left out because they made the simulated error larger: the arrival rat
 priorities taking capacity away, and a correction by today's ratio of real to estimated waits.
 
 The result is a number and an 80 % range; the range is shown when it is wide (see
-:func:`shown`).
+:func:`shown`). It is the hall's only wait estimate: the ``ticket.issue`` reply (and the
+check-ins that issue a ticket), ``ticket.status`` (:meth:`WaitEstimator.for_ticket`: the same
+model for a ticket's place now, so at its issue it gives what the reply said) and the retained
+``state/queues`` (what a new ticket of each item would be told) all come from it.
 """
 
 from __future__ import annotations
@@ -32,10 +35,10 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from broker.state import HallState
+from broker.state import HallState, Ticket
 from hall.conf import HallConfig
 
 SERVICE_CV = 0.5
@@ -97,17 +100,42 @@ class WaitEstimator:
         self.item_windows = {i.code: tuple(i.windows) for i in config.items}
         self.item_minutes = {i.code: float(i.service_minutes) for i in config.items}
         self.window_items = dict(config.items_by_window)
+        self._spans: tuple[date | None, list[tuple[float, float]]] = (None, [])
+        """The opening sessions of one local day, as epoch seconds (worked out once a day)."""
 
     def estimate(
-        self, state: HallState, item: str, rank: int, now: float, period: str = "open"
+        self,
+        state: HallState,
+        item: str,
+        rank: int,
+        now: float,
+        period: str = "open",
+        *,
+        before: tuple[float, str] | None = None,
+        window: str | None = None,
+        memo: dict[Any, Any] | None = None,
     ) -> WaitEstimate:
-        """The wait of a ticket of ``item`` and priority ``rank`` issued ``now``."""
-        minutes, var, capacity, ahead = self._model(state, item, rank, now, period)
+        """The wait of a ticket of ``item`` and priority ``rank`` at ``now``.
+
+        A new ticket (``before`` None): every waiting ticket of its rank or higher is ahead of
+        it. A ticket already waiting: ``before`` is its ``(order_key, id)``; a ticket placed
+        after it counts only if of a higher rank (it is called first), so asked at the moment
+        of its issue the answer is the issue's. ``window`` is the window it was sent to (a
+        transfer, a case check-in), which alone will call it. Use :meth:`for_ticket`.
+        ``memo``: one dict shared by the estimates of one state at one moment (the snapshot's
+        items) keeps each item's queue from being worked out again; the result is the same.
+        """
+        if before is not None:
+            memo = None  # the memo holds new tickets' queues
+        cut = None if before is None else (before, rank)
+        minutes, var, capacity, ahead = self._model(
+            state, item, rank, now, period, cut, window, memo
+        )
         if rank > 0:
             # Normal tickets past starvation_minutes go first: once the normal queue is that
             # long, a priority ticket waits about as long as a normal one, plus the time the
             # normal queue needs to come back under starvation_minutes.
-            normal = self._model(state, item, 0, now, period)[0]
+            normal = self._model(state, item, 0, now, period, cut, window)[0]
             minutes = min(minutes, normal + max(0.0, normal - self.starvation))
         model = minutes
         minutes = self._with_breaks(now, model)
@@ -122,21 +150,55 @@ class WaitEstimator:
             work_min=round(ahead, 1),
         )
 
+    def for_ticket(
+        self, state: HallState, ticket: Ticket, now: float, period: str = "open"
+    ) -> WaitEstimate:
+        """The wait still ahead of a waiting ticket, for its place in the queues now.
+
+        The same model as at its issue: asked at the moment it was issued, it gives what the
+        issue reply said (``ticket.status`` and ``ticket.issue`` agree).
+        """
+        return self.estimate(
+            state,
+            ticket.item,
+            ticket.rank,
+            now,
+            period,
+            before=(ticket.order_key, ticket.id),
+            window=ticket.target_window,
+        )
+
     def _model(
-        self, state: HallState, item: str, rank: int, now: float, period: str
+        self,
+        state: HallState,
+        item: str,
+        rank: int,
+        now: float,
+        period: str,
+        cut: tuple[tuple[float, str], int] | None = None,
+        window: str | None = None,
+        memo: dict[Any, Any] | None = None,
     ) -> tuple[float, float, float, float]:
         """Opening-time minutes of the wait, its service-time variance, the windows' speed and
-        the work ahead (configured minutes)."""
+        the work ahead (configured minutes). ``cut``: the place and rank of a waiting ticket
+        (see :func:`_counts`)."""
         after = period == "after_hours"
         pace = state.service_pace
-        avail = {
-            w
-            for w, ws in state.windows.items()
-            if ws.status != "closed" and (ws.after_hours or not after)
-        }
-        ours = [w for w in self.item_windows[item] if w in avail]
-        if not ours:
-            ours = list(self.item_windows[item])  # not open yet: they will be
+        avail = memo.get(("avail", after)) if memo is not None else None
+        if avail is None:
+            avail = {
+                w
+                for w, ws in state.windows.items()
+                if ws.status != "closed" and (ws.after_hours or not after)
+            }
+            if memo is not None:
+                memo[("avail", after)] = avail
+        if window is not None:
+            ours = [window]  # sent to one window: only it calls the ticket
+        else:
+            ours = [w for w in self.item_windows[item] if w in avail]
+            if not ours:
+                ours = list(self.item_windows[item])  # not open yet: they will be
         speed = {w: 1.0 / max(0.2, pace.get(w, 1.0)) for w in ours}
         capacity = sum(speed.values())
         share: dict[str, float] = {}
@@ -146,8 +208,14 @@ class WaitEstimator:
             for j in self.window_items.get(w, ()):
                 if j in share or not (state.waiting.get(j) or state.arrivals.get(j)):
                     continue
-                theirs = [x for x in self.item_windows[j] if x in avail] or self.item_windows[j]
-                total = sum(1.0 / max(0.2, pace.get(x, 1.0)) for x in theirs)
+                got = memo.get(("theirs", j, after)) if memo is not None else None
+                if got is None:
+                    theirs = [x for x in self.item_windows[j] if x in avail]
+                    theirs = theirs or list(self.item_windows[j])
+                    got = theirs, sum(1.0 / max(0.2, pace.get(x, 1.0)) for x in theirs)
+                    if memo is not None:
+                        memo[("theirs", j, after)] = got
+                theirs, total = got
                 mine = sum(speed.get(x, 0.0) for x in theirs)
                 share[j] = mine / total if total else 0.0
                 total_of[j] = total
@@ -168,6 +236,14 @@ class WaitEstimator:
                 left = expected + 0.5
             residual += left * speed[w]
             left_at[w] = left * speed[w]
+        # Tickets sent to one of our windows (transfers, case check-ins) that it calls first.
+        for w in ours:
+            for neg_rank, key, tid in state.targeted.get(w, ()):
+                if -neg_rank < rank or not _counts(-neg_rank, (key, tid), cut):
+                    continue
+                m = self.item_minutes.get(state.tickets[tid].item, 0.0)
+                residual += m
+                left_at[w] = left_at.get(w, 0.0) + m
 
         # Normal tickets arriving while a priority ticket waits: they reach starvation_minutes
         # (and go first) if its wait is longer than that.
@@ -181,7 +257,7 @@ class WaitEstimator:
                     normal_rate += n / (RECENT_S / 60) * self.item_minutes[j] * f
         minutes = 0.0
         for _ in range(2):  # who is still there depends on how long the wait is: settle it
-            item_work, var, normals = self._work(state, share, rank, now, minutes / 2)
+            item_work, var, normals = self._work(state, share, rank, now, minutes / 2, cut, memo)
             work = sum(item_work[j] * share[j] for j in item_work)
             ahead = work + residual
             minutes = self._first_free(ours, speed, item_work, total_of, left_at, ahead / capacity)
@@ -227,9 +303,17 @@ class WaitEstimator:
         return best if best < math.inf else pooled
 
     def _work(
-        self, state: HallState, share: dict[str, float], rank: int, now: float, later: float
+        self,
+        state: HallState,
+        share: dict[str, float],
+        rank: int,
+        now: float,
+        later: float,
+        cut: tuple[tuple[float, str], int] | None = None,
+        memo: dict[Any, Any] | None = None,
     ) -> tuple[dict[str, float], float, list[tuple[float, list[tuple[float, str]]]]]:
-        """Configured minutes of the waiting tickets ahead, per item (its whole queue).
+        """Configured minutes of the waiting tickets ahead, per item (its whole queue; for a
+        ticket already waiting, ``cut``, not those placed after it: :func:`_counts`).
 
         A ticket counts its item's minutes if its applicant is still there when called, one
         minute (a call and a skip) if not; the chance of being there is today's measured share
@@ -244,44 +328,78 @@ class WaitEstimator:
             if abs(p - (buckets[-1][1] if buckets else presence[0])) > 0.01:
                 buckets.append((now + 60 * (later - edge_min), p))
         buckets.reverse()
-        p0 = presence[0]
         work: dict[str, float] = {}
         var = 0.0
         normals: list[tuple[float, list[tuple[float, str]]]] = []
         for j, f in share.items():
             if f <= 0:
                 continue
-            m = self.item_minutes[j]
-            for r, queue in state.waiting.get(j, {}).items():
+            key = (j, rank, later)
+            got = memo.get(key) if memo is not None else None
+            if got is None:
+                got = self._item_work(state, j, rank, buckets, presence[0], cut)
+                if memo is not None:
+                    memo[key] = got
+            total, spread, normal_queues = got
+            if total is not None:
+                work[j] = total
+            var += spread * f
+            normals += [(self.item_minutes[j] * f, q) for q in normal_queues]
+        return work, var, normals
+
+    def _item_work(
+        self,
+        state: HallState,
+        j: str,
+        rank: int,
+        buckets: list[tuple[float, float]],
+        p0: float,
+        cut: tuple[tuple[float, str], int] | None,
+    ) -> tuple[float | None, float, list[list[tuple[float, str]]]]:
+        """One item's whole queue for :meth:`_work`: the minutes of its tickets ahead (None:
+        none), their service-time variance, and its normal queue when ``rank`` is higher."""
+        m = self.item_minutes[j]
+        total: float | None = None
+        spread = 0.0
+        normal_queues: list[list[tuple[float, str]]] = []
+        for r, queue in state.waiting.get(j, {}).items():
+            if not queue:
+                continue
+            if r < rank:
+                if r == 0:
+                    normal_queues.append(queue)
+                continue
+            if cut is not None and r <= cut[1]:
+                queue = queue[: bisect.bisect_left(queue, cut[0])]  # those before the ticket
                 if not queue:
                     continue
-                if r < rank:
-                    if r == 0:
-                        normals.append((m * f, queue))
-                    continue
-                # queue is sorted by order key (about the issue time): oldest first
-                total = 0.0
-                counted = 0
-                for edge, p in buckets:
-                    k = bisect.bisect_right(queue, (edge, "~"))  # waited at least that long
-                    total += (k - counted) * (m * p + (1 - p))
-                    counted = k
-                total += (len(queue) - counted) * (m * p0 + (1 - p0))
-                work[j] = work.get(j, 0.0) + total
-                var += len(queue) * (SERVICE_CV * m) ** 2 * f
-        return work, var, normals
+            # queue is sorted by order key (about the issue time): oldest first
+            minutes = 0.0
+            counted = 0
+            for edge, p in buckets:
+                k = bisect.bisect_right(queue, (edge, "~"))  # waited at least that long
+                minutes += (k - counted) * (m * p + (1 - p))
+                counted = k
+            minutes += (len(queue) - counted) * (m * p0 + (1 - p0))
+            total = (total or 0.0) + minutes
+            spread += len(queue) * (SERVICE_CV * m) ** 2
+        return total, spread, normal_queues
 
     def _with_breaks(self, now: float, minutes: float) -> float:
         """Clock minutes for ``minutes`` of opening time from ``now`` (lunch break added)."""
-        local = datetime.fromtimestamp(now, self.tz)
-        day = local.date()
-        spans = [
-            (
-                datetime.combine(day, s.start, self.tz).timestamp(),
-                datetime.combine(day, s.end, self.tz).timestamp(),
+        day = datetime.fromtimestamp(now, self.tz).date()
+        if self._spans[0] != day:
+            self._spans = (
+                day,
+                [
+                    (
+                        datetime.combine(day, s.start, self.tz).timestamp(),
+                        datetime.combine(day, s.end, self.tz).timestamp(),
+                    )
+                    for s in sorted(self.hours.sessions, key=lambda s: s.start)
+                ],
             )
-            for s in sorted(self.hours.sessions, key=lambda s: s.start)
-        ]
+        spans = self._spans[1]
         if not spans or now >= spans[-1][1]:
             return minutes
         t, left = now, minutes * 60
@@ -294,3 +412,11 @@ class WaitEstimator:
             left -= end - t
             t = end
         return (t + left - now) / 60
+
+
+def _counts(rank: int, entry: tuple[float, str], cut: tuple[tuple[float, str], int] | None) -> bool:
+    """Whether a waiting ticket (its rank, its ``(order_key, id)``) is counted ahead of the
+    ticket at ``cut`` (its place and rank): one placed after it only if of a higher rank, as
+    nothing placed after it existed when it was issued but a higher rank is called first.
+    A new ticket (``cut`` None): every one of its rank or higher is (checked by the caller)."""
+    return cut is None or rank > cut[1] or entry < cut[0]

@@ -1,4 +1,6 @@
-"""Queue rules: which ticket a window calls, where a no-show goes back, how long a wait is.
+"""Queue rules: which ticket a window calls, where a no-show goes back, when the hall is open.
+
+The wait estimate is :mod:`broker.estimate`, and nothing else.
 
 Pure functions over :class:`broker.state.HallState`; no clock, no I/O.
 """
@@ -58,11 +60,6 @@ def requeue_key(state: HallState, ticket: Ticket, behind: int, now: float) -> fl
         # Stay strictly before the next ticket, whatever the gap.
         key = min(key, (queue[index][0] + queue[index + 1][0]) / 2)
     return key
-
-
-def estimate_wait_minutes(ahead: int, service_minutes: float, open_windows: int) -> float:
-    """Fluid estimate: the people ahead shared over the open windows of the queue."""
-    return round(ahead * service_minutes / max(1, open_windows), 1)
 
 
 @dataclass(frozen=True)

@@ -47,13 +47,20 @@ def board(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
 
 
 def queues(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
-    """Per ticket prefix: waiting, open windows, estimated wait; per item: waiting."""
+    """Per ticket prefix: waiting, open windows, estimated wait; per item: waiting, and the
+    wait a new ticket of it would be told now (the same estimate as the ``ticket.issue``
+    reply)."""
     s = engine.state
     items = {code: n for code in engine.config.item_by_code if (n := s.waiting_of_item(code))}
+    waits = engine.new_ticket_waits(now)
     return {
         **_stamp(engine, epoch, now),
-        "prefixes": {p: engine.queue_summary(p) for p in engine.prefixes()},
+        "prefixes": {p: engine.queue_summary(p, waits) for p in engine.prefixes()},
         "items_waiting": items,
+        "items_wait": {
+            code: {"est_wait_min": est.minutes, "est_wait": est.public()}
+            for code, est in waits.items()
+        },
     }
 
 

@@ -179,6 +179,27 @@ class HallState:
         """Waiting tickets of ``prefix`` that go before a new ticket of ``rank``."""
         return sum(n for (p, r), n in self.waiting_per_prefix.items() if p == prefix and r >= rank)
 
+    def ahead_of(self, t: Ticket) -> int:
+        """Waiting tickets of ``t``'s prefix that go before it: of a higher rank, or of its
+        rank and placed before it (sent to a window or not). For a ticket just issued this is
+        :meth:`ahead_in_prefix` of its rank: ``people_ahead`` means the same in both replies."""
+        mine = (t.order_key, t.id)
+        count = 0
+        for queues in self.waiting.values():
+            for rank, queue in queues.items():
+                if rank > t.rank:
+                    count += sum(1 for _k, tid in queue if self.tickets[tid].prefix == t.prefix)
+                elif rank == t.rank:
+                    end = bisect.bisect_left(queue, mine)
+                    count += sum(
+                        1 for _k, tid in queue[:end] if self.tickets[tid].prefix == t.prefix
+                    )
+        for targeted in self.targeted.values():
+            for neg_rank, key, tid in targeted:
+                if -neg_rank > t.rank or (-neg_rank == t.rank and (key, tid) < mine):
+                    count += self.tickets[tid].prefix == t.prefix
+        return count
+
     def waiting_in_queue(self, item: str, rank: int) -> list[tuple[float, str]]:
         return self.waiting.get(item, {}).get(rank, [])
 
@@ -324,6 +345,7 @@ class HallState:
         t = self.tickets[d["ticket"]]
         t.status, t.started_at = "serving", d["at"]
         self._touch_window(t.window)
+        self.dirty.add("queues")  # the wait estimate counts what is left at the counter
 
     def _on_finished(self, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket"]]

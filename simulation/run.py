@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from broker import rules
 from broker.engine import EmittedEvent, Engine
 from broker.state import HallState
 from hall.conf import HallConfig
@@ -272,9 +271,9 @@ class Driver:
         if item is None:
             return 0.0
         ahead = self.state.ahead_in_prefix(item.prefix, rank)
-        return rules.estimate_wait_minutes(
-            ahead, self.engine.service_minutes(item.prefix), self.engine.open_windows(item.prefix)
-        )
+        # The people ahead shared over the prefix's open windows (no longer in the service).
+        minutes = self.engine.service_minutes(item.prefix)
+        return round(ahead * minutes / max(1, self.engine.open_windows(item.prefix)), 1)
 
     def _item_ahead(self, args: dict[str, Any]) -> int:
         rank = self.config.priority_rank.get(args.get("priority", "normal"), 0)

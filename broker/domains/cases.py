@@ -345,10 +345,12 @@ class CaseRegister(RecordDomain):
         move = {"ticket": ticket_id, "item": case.item, "target_window": case.window}
         self.engine.emit("ticket.moved", {**move, "note": f"case {case.number}"}, now)
         view = self._lookup(client, c.CaseOnly(case=a.case), now)["case"]
+        ticket = self.engine.state.tickets[ticket_id]
+        # Its wait at the case's window, where it now stands (what ticket.status says too),
+        # not the wait at the item's windows that the issue worked out before the move.
         return {
             "case": view,
-            "ticket": self.engine.state.tickets[ticket_id].public(),
-            "people_ahead": issued["people_ahead"],
-            "est_wait_min": issued["est_wait_min"],
+            "ticket": ticket.public(),
+            **self.engine.ticket_wait(ticket, now),
             "windows": [case.window],
         }

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from hall.conf.model import CaseKind, Role
 from hall.contract.base import WINDOW_RE, Args, Domain, ReadModel, Stamp
-from hall.contract.queue import Ticket
+from hall.contract.queue import Ticket, WaitShown
 from hall.i18n import Lang
 
 CASE_NO_RE = r"^[A-Z]{2}[0-9]{12}[0-9X]$"
@@ -132,6 +132,8 @@ class CaseCheckInResult(ReadModel):
     ticket: Ticket
     people_ahead: int
     est_wait_min: float
+    """The wait at the case's window, where the ticket was sent (as ``ticket.status``)."""
+    est_wait: WaitShown | None = None
     windows: list[str]
 
 

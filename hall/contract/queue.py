@@ -143,8 +143,13 @@ class TicketResult(ReadModel):
 class TicketStatusResult(ReadModel):
     ticket: Ticket
     people_ahead: int
+    """As in the issue reply, for the ticket's place now; 0 once it is called."""
     est_wait_min: float
+    """The issue reply's estimate for the ticket's place now (0 once it is called): asked at
+    the moment of issue, the same number."""
+    est_wait: WaitShown | None = None
     windows: list[str]
+    """The windows that may call it: the item's, or the one it was sent to."""
 
 
 class PingResult(ReadModel):
@@ -251,15 +256,27 @@ class PrefixQueue(ReadModel):
     waiting: int
     open_windows: int
     service_minutes: float
+    """Measured minutes per ticket of the prefix (a moving mean); not used by the estimate."""
+    est_item: str | None = None
+    """The prefix's item with the most tickets waiting, whose wait the prefix shows."""
     est_wait_min: float
+    """What a new normal ticket of ``est_item`` would be told now (``items_wait``)."""
+    est_wait: WaitShown | None = None
     last_issued: int
 
 
+class ItemWait(ReadModel):
+    est_wait_min: float
+    est_wait: WaitShown
+
+
 class Queues(Stamp):
-    """``state/queues``: per ticket prefix, and waiting per item."""
+    """``state/queues``: per ticket prefix, and per item its waiting and the wait a new normal
+    ticket of it would be told now (the ``ticket.issue`` reply's estimate)."""
 
     prefixes: dict[str, PrefixQueue]
     items_waiting: dict[str, int]
+    items_wait: dict[str, ItemWait] = Field(default_factory=dict)
 
 
 class Waiting(Stamp):

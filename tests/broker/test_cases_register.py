@@ -126,6 +126,11 @@ def test_a_supplement_case_tells_the_kiosk_what_to_bring_and_brings_the_applican
         "W02",
         number,
     )
+    # Its wait is the one at the case's window, where it now stands: ticket.status agrees.
+    status = kiosk.command("ticket.status", {"ticket": ticket["ref"]})
+    wait = ("people_ahead", "est_wait_min", "est_wait", "windows")
+    assert {k: status[k] for k in wait} == {k: back[k] for k in wait}
+    assert status["windows"] == ["W02"]
     w2 = _window(hall, 2, "S012")  # a new day: sign in and open again
     assert w2.command("window.call_next")["ticket"]["number"] == ticket["number"]
     w2.command(

@@ -81,9 +81,7 @@ def test_a_busy_shared_window_counts_its_other_queues(h: Hall, clock: FakeClock)
     assert h.do("kiosk-01", "ticket.issue", item="FX-SJ-001")["est_wait_min"] == pytest.approx(36)
 
 
-def test_a_priority_ticket_waits_for_normal_tickets_that_starve(
-    h: Hall, clock: FakeClock
-) -> None:
+def test_a_priority_ticket_waits_for_normal_tickets_that_starve(h: Hall, clock: FakeClock) -> None:
     h.open("W02")
     for _ in range(4):
         h.issue("XK-SJ-001")  # 4 x 20 minutes of normal tickets at W02
@@ -108,6 +106,26 @@ def test_a_wait_crossing_lunch_gets_the_break(h: Hall, clock: FakeClock) -> None
     # 20 minutes of work at W01 alone from 11:45: 15 before the 12:00-13:30 break, 5 after.
     r = h.do("kiosk-01", "ticket.issue", item="XK-GA-001")
     assert r["est_wait_min"] == pytest.approx(20 + 90)
+
+
+def test_a_ticket_sent_to_a_window_waits_for_that_window(h: Hall, clock: FakeClock) -> None:
+    h.open("W01", "W04")
+    for _ in range(3):
+        h.issue("XK-GA-001")  # 10 min, W01 and W04
+    assert h.call("W04") == "A001"
+    h.do("window-04", "window.start")
+    assert h.call("W01") == "A002"
+    h.do("window-01", "window.transfer", to_window="W04", note="")
+    status = h.do("kiosk-01", "ticket.status", ticket="A002")
+    # W01 is free, but only W04 calls A002: after the 10 minutes of A001 at its counter.
+    assert status["windows"] == ["W04"]
+    assert status["est_wait_min"] == pytest.approx(10)
+    assert status["people_ahead"] == 0  # A003 came later
+    # A new ticket goes to W01, which is free; transferred tickets count at their window.
+    assert h.do("kiosk-01", "ticket.issue", item="XK-GA-001")["est_wait_min"] < 10
+    late = h.do("kiosk-01", "ticket.status", ticket="A003")
+    assert late["people_ahead"] == 1  # A002, sent to W04, goes first
+    assert h.state.ahead_of(h.state.ticket_by_number("A003")) == 1
 
 
 @pytest.mark.parametrize(
