@@ -12,54 +12,55 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
+from enum import Enum
 from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from hall.contract.queue import Ticket as TicketView
 
 ACTIVE = ("waiting", "called", "serving")
 AGE_EDGES_MIN = (0.0, 15.0, 30.0, 60.0, 120.0)
 """Lower edges (minutes waited) of the buckets in which calls and no-shows are counted."""
 
 
-@dataclass(slots=True)
-class Ticket:
-    id: str
-    """Unique across days: ``<YYYYMMDD>-<number>``."""
-    ref: str
-    """ASCII reference printed as QR: ``<HALL>-<YYYYMMDD>-<number>``."""
-    day: str
-    number: str
-    prefix: str
-    serial: int
-    item: str
-    priority: str
-    rank: int
-    issued_at: float
-    order_key: float
-    """Position in its queue: the issue time, moved back when a no-show is requeued."""
-    kiosk: str = ""
-    lang: str = "zh-Hant"
-    id_masked: str | None = None
-    id_hash: str | None = None
-    """實名取號: keyed hash of the ID number (never the number)."""
-    case_no: str | None = None
-    status: str = "waiting"
-    window: str | None = None
-    target_window: str | None = None
-    calls: int = 0
-    skips: int = 0
-    transfers: int = 0
-    printed: str = "pending"
-    print_error: str = ""
-    called_at: float | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    outcome: str | None = None
-    void_reason: str | None = None
+def _record(model: type[BaseModel], doc: str) -> Any:
+    """A mutable slots dataclass with ``model``'s fields (names, order, defaults), and
+    ``public()``, the shallow dict of them that is published.
 
-    def public(self) -> dict[str, Any]:
-        """What clients see of a ticket (a shallow copy: every field is a scalar; ``asdict``'s
-        deep copy took half the engine's time per command)."""
-        return {name: getattr(self, name) for name in _TICKET_FIELDS}
+    The contract's read model validates what clients read; the fold changes a record in place
+    and builds one per ticket issued, which a validating model would make several times
+    slower. So the fields are defined once, in the contract, and the record is made from them.
+    An enum default becomes its string value: the record holds what the log holds.
+    """
+    specs: list[tuple[str, Any, Any]] = []
+    for name, info in model.model_fields.items():
+        if info.is_required():
+            specs.append((name, info.annotation, field()))
+        else:
+            default = info.default.value if isinstance(info.default, Enum) else info.default
+            specs.append((name, info.annotation, field(default=default)))
+    names = tuple(model.model_fields)
+
+    def public(self: Any) -> dict[str, Any]:
+        """What clients see (a shallow copy: every field is a scalar; ``asdict``'s deep copy
+        took half the engine's time per command)."""
+        return {name: getattr(self, name) for name in names}
+
+    return make_dataclass(
+        model.__name__,
+        specs,
+        slots=True,
+        namespace={"public": public, "__module__": __name__, "__doc__": doc},
+    )
+
+
+Ticket = _record(
+    TicketView,
+    """A ticket as the queue service holds it: the fields of ``hall.contract.queue.Ticket``
+    (documented there), mutable, changed only by :meth:`HallState.apply`.""",
+)
 
 
 @dataclass(slots=True)
@@ -77,7 +78,6 @@ class WindowState:
         return {name: getattr(self, name) for name in _WINDOW_FIELDS}
 
 
-_TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
 _WINDOW_FIELDS = tuple(f.name for f in fields(WindowState))
 
 

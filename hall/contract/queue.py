@@ -78,6 +78,9 @@ class Ping(Args):
 # ---------------------------------------------------------------- read models
 
 
+# The one definition of a ticket's fields: the queue service's own mutable record
+# (``broker.state.Ticket``) is made from them, in this order, with these defaults, and what it
+# publishes is exactly them. (A comment, not the docstring: that is in every JSON Schema.)
 class Ticket(ReadModel):
     """A ticket as clients see it (in replies, ``ticket.issued`` and window snapshots)."""
 
@@ -95,10 +98,12 @@ class Ticket(ReadModel):
     rank: int
     issued_at: float
     order_key: float
+    """Position in its queue: the issue time, moved back when a no-show is requeued."""
     kiosk: str = ""
     lang: Lang = "zh-Hant"
     id_masked: str | None = None
     id_hash: str | None = None
+    """實名取號: keyed hash of the ID number (never the number)."""
     case_no: str | None = None
     status: TicketStatus = TicketStatus.WAITING
     window: str | None = None

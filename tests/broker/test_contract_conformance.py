@@ -29,6 +29,21 @@ def test_every_folded_event_type_has_a_model() -> None:
     assert folded == set(EVENT_MODELS)
 
 
+def test_the_service_ticket_is_the_contract_ticket() -> None:
+    """One definition: the writer's record has the contract's fields, in its order, with its
+    defaults, and what it publishes reads back through the contract unchanged."""
+    from broker.state import Ticket as Record
+    from hall.contract.queue import Ticket
+
+    required = {n: "x" for n, f in Ticket.model_fields.items() if f.is_required()}
+    required |= {"serial": 7, "rank": 2, "issued_at": 1.5, "order_key": 1.5}
+    published = Record(**required).public()
+    assert list(published) == list(Ticket.model_fields)
+    assert Ticket.model_validate(published).model_dump(mode="json") == published
+    assert (published["status"], published["printed"]) == ("waiting", "pending")
+    assert type(published["status"]) is str  # the log holds strings, not the contract's enums
+
+
 def test_a_day_at_two_windows_conforms(hall: RunningHall) -> None:
     watcher = hall.client("display-lobby")
     seen = Collector()
