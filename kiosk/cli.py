@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="comma-separated kiosk clients for the simulated applicants (default: the first "
         "two; empty: none, e.g. when applicants touch a kiosk screen instead)",
     )
+    demo.add_argument(
+        "--skip-windows",
+        default="",
+        help="comma-separated windows the simulated staff leave alone (a terminal GUI runs "
+        "them, e.g. with simulated staff pressing its buttons: hall demo-staff)",
+    )
     demo.set_defaults(func=_demo)
 
 
@@ -62,7 +68,10 @@ def _demo(args: argparse.Namespace) -> int:
         return client.connect(10)
 
     kiosks = None if args.kiosks is None else [k for k in args.kiosks.split(",") if k]
-    traffic = DemoTraffic(config, connect, args.printer, pace=args.pace, kiosks=kiosks)
+    skip = [w for w in args.skip_windows.split(",") if w]
+    traffic = DemoTraffic(
+        config, connect, args.printer, pace=args.pace, kiosks=kiosks, skip_windows=skip
+    )
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     traffic.start()

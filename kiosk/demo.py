@@ -32,6 +32,7 @@ class DemoTraffic:
         pace: float = 1.0,
         seed: int | None = None,
         kiosks: list[str] | None = None,
+        skip_windows: list[str] | None = None,
     ):
         self.config = config
         self.connect = connect
@@ -42,7 +43,9 @@ class DemoTraffic:
         """Kiosk clients of the simulated applicants (None: the first two)."""
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.windows = [w for w in DEMO_WINDOWS if w in config.window_by_id]
+        skip = {w.upper() for w in skip_windows or ()}
+        self.windows = [w for w in DEMO_WINDOWS if w in config.window_by_id and w not in skip]
+        """Windows the simulated staff work; not those run by a terminal GUI (one login each)."""
         served = {i for w in self.windows for i in config.items_by_window.get(w, ())}
         self.items = sorted(served)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from runner import applicants, screens
+from runner import applicants, screens, staff
 
 # Exit statuses of ``hall up``.
 EXIT_START_FAILED = 1
@@ -65,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     screens.register(sub)
     applicants.register(sub)
+    staff.register(sub)
 
 
 def _load(args: argparse.Namespace):

@@ -17,6 +17,7 @@ from hall.conf.machine import App, AppKind, MachineFile, SimKind
 from hall.net import free_port, port_open
 from hall.runtime import RuntimeDir
 from runner.display import DisplayPlan, plan_display, socket_of, xvfb_argv
+from runner.staff import SAMPLE_PIN, NoStaff, pick_staff
 from runner.supervisor import Child
 
 HALL = (sys.executable, "-m", "hall.cli")
@@ -44,6 +45,9 @@ class UpPlan:
     gui_kiosks: list[str] = field(default_factory=list)
     screens: list[tuple[Path, str]] = field(default_factory=list)
     """On a virtual screen: (newest screenshot, what it shows) per screen."""
+    staffed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Demo: window terminal client -> (its window, the staff id simulated staff sign in
+    with, pressing its buttons: ``hall demo-staff``)."""
 
 
 def screen_files(index: int) -> tuple[str, str]:
@@ -87,6 +91,16 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
                 f"`hall {app.kind.value}` yet"
             )
 
+    touch = machine.simulates(SimKind.TRAFFIC, opts.demo)
+    # One login per window: the demo traffic's headless staff leave the windows whose
+    # terminal runs here; with the traffic simulator, simulated staff press its buttons.
+    terminals = {a.client: window_of(config, a) for a in apps if a.kind is AppKind.TERMINAL}
+    for client, window_id in terminals.items() if touch else ():
+        try:
+            plan.staffed[client] = (window_id, pick_staff(config, window_id, SAMPLE_PIN))
+        except NoStaff as exc:
+            plan.notes.append(f"terminal {client}: no simulated staff at {window_id}: {exc}")
+
     screenshots: list[Child] = []
     if apps:
         used = sorted({a.screen for a in apps})
@@ -106,7 +120,7 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             for index in used if every > 0 else []:
                 name, latest = screen_files(index)
                 shows = ", ".join(
-                    f"{a.kind.value} {a.client}" for a in apps if a.screen == index and draws(a)
+                    describe(a, plan.staffed) for a in apps if a.screen == index and draws(a)
                 )
                 plan.screens.append((var.root / "screens" / latest, shows))
                 screenshots.append(
@@ -148,7 +162,6 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             argv = [*HALL, "device", "fingerprint-sim", *sim.args]
             plan.children.append(Child("fingerprint-sim", argv, var.logs / "fingerprint-sim.log"))
 
-    touch = machine.simulates(SimKind.TRAFFIC, opts.demo)
     for app in apps:
         env = {"DISPLAY": plan.display.for_screen(app.screen)} if plan.display else {}
         if app.kind is AppKind.KIOSK:
@@ -164,6 +177,20 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
                     )
                 )
                 env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
+        elif app.client in plan.staffed:  # simulated staff press this terminal's buttons
+            window_id, staff = plan.staffed[app.client]
+            touch_port = free_port()
+            argv = [*HALL, "demo-staff", "--config", str(opts.config_dir)]
+            argv += ["--listen", f"127.0.0.1:{touch_port}", "--window", window_id]
+            plan.children.append(
+                Child(
+                    f"staff-{app.client}",
+                    [*argv, "--staff", staff],
+                    _log(var, f"staff-{app.client}"),
+                    ready=lambda p=touch_port: port_open("127.0.0.1", p),
+                )
+            )
+            env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
         argv = [*HALL, app.kind.value, *app_arguments(app, opts, plan.printer_url), *app.args]
         plan.children.append(
             Child(f"{app.kind.value}-{app.client}", argv, _log(var, app.client), env=env)
@@ -176,6 +203,8 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             argv += ["--printer", plan.printer_url]
         if plan.gui_kiosks:  # applicants use the kiosk screens, not a kiosk of their own
             argv += ["--kiosks", ""]
+        if terminals:
+            argv += ["--skip-windows", ",".join(sorted(terminals.values()))]
         plan.children.append(
             Child("demo-traffic", [*argv, *sim.args], var.logs / "demo-traffic.log")
         )
@@ -215,6 +244,20 @@ def app_arguments(app: App, opts: UpOptions, printer_sim: str | None) -> list[st
         if flag is not None and values[key]:
             out += [flag, str(values[key])]
     return out
+
+
+def window_of(config: HallConfig, app: App) -> str:
+    """The window of a window terminal app (its client's window in clients.toml)."""
+    return config.client_by_id[app.client].window or ""
+
+
+def describe(app: App, staffed: dict[str, tuple[str, str]]) -> str:
+    """What the banner says runs on a screen: ``display display-lobby``, ``terminal
+    window-04 at W04, simulated staff S016``."""
+    if app.client in staffed:
+        window_id, staff = staffed[app.client]
+        return f"{app.kind.value} {app.client} at {window_id}, simulated staff {staff}"
+    return f"{app.kind.value} {app.client}"
 
 
 def draws(app: App) -> bool:

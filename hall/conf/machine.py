@@ -84,7 +84,7 @@ class App(Strict):
     printer: str | None = None
     """``sim`` for this machine's printer simulator, or a printer URL (kiosk)."""
     when: When = When.ALWAYS
-    screen: int = Field(default=0, ge=0, le=5)
+    screen: int = Field(default=0, ge=0, le=9)
     """On a virtual screen: which one (a demo machine shows the kiosk on 0, the lobby display
     on 1; each gets its screenshots). On an attached screen every app uses ``DISPLAY``."""
     args: list[str] = Field(default_factory=list)

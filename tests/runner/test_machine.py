@@ -44,6 +44,8 @@ def test_the_sample_machine_file_is_valid(sample_config: HallConfig) -> None:
         "rating",
         "signin",
         "duty",
+        "terminal",
+        "terminal",
     ]
     assert {s.kind.value for s in machine.simulator} >= {"printer", "traffic"}
 
@@ -162,9 +164,11 @@ def test_an_app_not_installed_yet_is_skipped_with_a_note(
         "kiosk (kiosk-01) skipped: this installation has no `hall kiosk` yet",
         "display (display-lobby) skipped: this installation has no `hall display` yet",
         "guide (guide-01) skipped: this installation has no `hall guide` yet",
-        "rating (rating-03) skipped: this installation has no `hall rating` yet",
+        "rating (rating-04) skipped: this installation has no `hall rating` yet",
         "signin (signin-01) skipped: this installation has no `hall signin` yet",
         "duty (duty-01) skipped: this installation has no `hall duty` yet",
+        "terminal (window-04) skipped: this installation has no `hall terminal` yet",
+        "terminal (window-08) skipped: this installation has no `hall terminal` yet",
     ]
 
 
@@ -219,3 +223,62 @@ def test_demo_plan_runs_the_signin_station_and_the_duty_console(
     assert by_name["duty-duty-01"].env["DISPLAY"] == plan.display.for_screen(4)
     plain = plan_up(sample_config, machine, _opts(tmp_path, {"signin", "duty"}))
     assert not {"signin-signin-01", "duty-duty-01"} & {c.name for c in plain.children}
+
+
+def test_demo_plan_shows_window_terminals_worked_by_simulated_staff(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: the demo shows two window terminals at work, each on its own virtual screen,
+    each worked by simulated staff through its buttons; the headless window staff of the demo
+    traffic keep off those two windows (one login per window)."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    machine, _ = load_machine(sample_config)
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "rating"}, demo=True))
+    by_name = {c.name: c for c in plan.children}
+    names = list(by_name)
+    assert plan.display is not None
+    assert plan.staffed == {"window-04": ("W04", "S016"), "window-08": ("W08", "S021")}
+    for client, window_id, screen in (("window-04", "W04", 5), ("window-08", "W08", 6)):
+        term, staff = by_name[f"terminal-{client}"], by_name[f"staff-{client}"]
+        assert names.index(f"staff-{client}") < names.index(f"terminal-{client}")
+        argv = list(staff.argv)
+        assert argv[argv.index("--window") + 1] == window_id
+        # The terminal's test driver connects to the simulated person's port.
+        assert term.env["HALL_UI_DRIVER"] == argv[argv.index("--listen") + 1]
+        assert term.env["DISPLAY"] == plan.display.for_screen(screen)
+        targv = list(term.argv)
+        assert targv[targv.index("--client") + 1] == client
+        assert targv[targv.index("--printer") + 1] == plan.printer_url  # notices printed
+    traffic = list(by_name["demo-traffic"].argv)
+    assert traffic[traffic.index("--skip-windows") + 1] == "W04,W08"
+    shown = {p.name: what for p, what in plan.screens}
+    assert shown["latest-5.png"] == "terminal window-04 at W04, simulated staff S016"
+    assert shown["latest-6.png"] == "terminal window-08 at W08, simulated staff S021"
+    assert shown["latest-3.png"] == "rating rating-04"  # the pad at the terminal's counter
+    # Without --demo the terminals (when = "demo") and their simulated staff do not run.
+    plain = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "rating"}))
+    assert not [c.name for c in plain.children if "window-0" in c.name]
+
+
+def test_a_terminal_gets_no_simulated_staff_without_the_pin(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hall whose staff have real PINs: the terminal runs signed out, and hall up says why;
+    the demo traffic still keeps off its window (its login is the terminal's)."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr("runner.plan.SAMPLE_PIN", "0000")
+    machine, _ = _machine(
+        sample_config,
+        tmp_path,
+        '[[app]]\nkind = "terminal"\nclient = "window-04"\n\n[[simulator]]\nkind = "traffic"\n',
+    )
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"terminal"}, demo=True))
+    names = [c.name for c in plan.children]
+    assert "terminal-window-04" in names and "staff-window-04" not in names
+    assert "HALL_UI_DRIVER" not in plan.children[names.index("terminal-window-04")].env
+    assert plan.notes == [
+        "terminal window-04: no simulated staff at W04: no window staff of W04 has the PIN "
+        "given (--pin, --staff)"
+    ]
+    traffic = list(plan.children[names.index("demo-traffic")].argv)
+    assert traffic[traffic.index("--skip-windows") + 1] == "W04"

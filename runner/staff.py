@@ -1,0 +1,279 @@
+"""``hall demo-staff``: a simulated staff member pressing the real buttons of a window terminal.
+
+``hall up --demo`` starts this before each window terminal GUI of the machine and gives the
+terminal ``HALL_UI_DRIVER=host:port`` (see :mod:`ui.driver`): the terminal connects here,
+and the simulated person works it with real touches through Kivy's input path, as staff do:
+signs in on the sign-in panel (staff id and PIN), opens the window, calls the next number,
+starts, finishes with the item's case kind and fills in the case form (a 補辦件 now and
+then, with a material missing), and marks a no-show when nobody comes. Every command goes
+out through the terminal's own MQTT login, as the terminal's.
+
+The demo traffic's headless window staff leave these windows alone (``hall demo-traffic
+--skip-windows``): one login per window.
+
+The person is the window's first window staff in the roster whose PIN is ``--pin``
+(``1234``, the sample roster's) unless ``--staff`` names one. When the terminal restarts it
+connects again and the person carries on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import signal
+import socket
+import threading
+from typing import Any
+
+from hall.conf import HallConfig
+from hall.conf.model import CaseKind
+from hall.conf.staff import StaffRole
+from runner.applicants import AppLink, TouchFailed
+
+log = logging.getLogger("demo-staff")
+
+SAMPLE_PIN = "1234"
+"""Every PIN of the sample roster (config/staff.toml)."""
+
+# Invented applicants for the case form (demo data, like the sample roster's names).
+NAMES = ("王芳", "李娜", "張偉", "劉洋", "陳靜", "楊帆", "黃磊", "周敏", "吳強", "徐麗")
+
+
+class NoStaff(RuntimeError):
+    """Nobody of the roster can sign in to the window with the PIN given."""
+
+
+def pick_staff(config: HallConfig, window_id: str, pin: str, staff: str | None = None) -> str:
+    """The staff id the simulated person signs in with at ``window_id``."""
+    roster = config.roster
+    if roster is None:
+        raise NoStaff("the hall has no staff roster (staff.toml)")
+    if staff:
+        if roster.authenticate(staff, pin) is None:
+            raise NoStaff(f"{staff}: unknown, or the PIN is not {pin!r}")
+        return staff.upper()
+    for member in roster.staff:
+        serves = member.window == window_id and StaffRole.WINDOW_STAFF in member.roles
+        if serves and roster.authenticate(member.id, pin) is not None:
+            return member.id
+    raise NoStaff(f"no window staff of {window_id} has the PIN given (--pin, --staff)")
+
+
+class WindowStaff:
+    """One simulated person at one window terminal."""
+
+    def __init__(
+        self,
+        config: HallConfig,
+        window_id: str,
+        staff: str,
+        pin: str,
+        rng: random.Random,
+        pace: float,
+        stop: threading.Event,
+    ):
+        self.config = config
+        self.window_id = window_id
+        self.staff = staff
+        self.pin = pin
+        self.rng = rng
+        self.pace = pace
+        self.stop = stop
+        self.finished = 0
+
+    def pause(self, low: float, high: float) -> bool:
+        """A person's pause; False when asked to stop."""
+        return not self.stop.wait(self.rng.uniform(low, high) * self.pace)
+
+    def serve(self, term: AppLink) -> None:
+        """Work the terminal until stopped or it goes away (ConnectionError)."""
+        term.wait_for(
+            lambda s: s.get("connection") == "online" and s.get("status") != "unknown",
+            90,
+            "the terminal online",
+        )
+        log.info("%s: the terminal is online", self.window_id)
+        while self.pause(1, 3):
+            try:
+                self.one(term)
+            except TouchFailed as exc:
+                log.info("%s: %s", self.window_id, exc)
+                self._dismiss(term)
+
+    def one(self, term: AppLink) -> None:
+        """One step of the day: sign in, open, call, start, finish (whatever is next)."""
+        s = self._settled(term)
+        if s.get("dialog"):
+            self._dismiss(term)
+            return
+        if s.get("connection") != "online":
+            return
+        if not s.get("staff"):
+            self.sign_in(term)
+            return
+        if s["status"] == "closed":
+            self._press(term, "open", lambda s: s["status"] != "closed", "the window open")
+            log.info("%s: opened by %s", self.window_id, s["staff"][0])
+            return
+        if s["status"] == "paused":
+            self._press(term, "resume", lambda s: s["status"] != "paused", "resumed")
+            return
+        if not s.get("ticket"):
+            if "call_next" in s["enabled"]:
+                s = self._press(term, "call_next", lambda s: True, "a call")
+                if s.get("ticket"):
+                    log.info("%s calls %s", self.window_id, s["ticket"])
+            self.pause(2, 5)  # nobody waiting: look again in a moment
+            return
+        if s["ticket_status"] == "called":
+            if not self.pause(2, 5):  # the applicant walks up
+                return
+            if self.rng.random() < 0.08:
+                number = s["ticket"]
+                self._press(term, "skip", lambda s: s.get("ticket") != number, "the no-show")
+                log.info("%s: %s did not come", self.window_id, number)
+                return
+            self._press(term, "start", lambda s: s["ticket_status"] == "serving", "serving")
+            return
+        if s["ticket_status"] == "serving" and self.pause(6, 20):
+            self.finish(term, s)
+
+    def sign_in(self, term: AppLink) -> None:
+        term.tap("sign_button")
+        term.wait_for(lambda s: s.get("dialog") == "sign_in", 10, "the sign-in panel")
+        self.pause(0.5, 1)
+        term.tap("sign_in_staff")
+        term.type(self.staff)
+        term.tap("sign_in_pin")
+        term.type(self.pin)
+        term.tap("sign_in_send")
+        s = term.wait_for(
+            lambda s: s.get("staff") or (s.get("dialog") is None and s.get("message")),
+            15,
+            "the sign-in",
+        )
+        if s.get("staff"):
+            log.info("%s: %s signed in", self.window_id, s["staff"][0])
+        else:
+            log.warning("%s: sign-in of %s refused (%s)", self.window_id, self.staff, s["message"])
+            self.pause(20, 40)
+
+    def finish(self, term: AppLink, s: dict[str, Any]) -> None:
+        item = self.config.item_by_code.get(s.get("item") or "")
+        kind = item.case_kind.value if item else CaseKind.IMMEDIATE.value
+        materials = [m.get("zh-Hant") for m in item.materials] if item else []
+        missing: list[str] = []
+        if materials and len(materials) > 1 and self.rng.random() < 0.1:
+            kind = CaseKind.SUPPLEMENT.value  # 補辦件: one material is missing
+            missing = [materials.pop(self.rng.randrange(len(materials)))]
+        number = s["ticket"]
+        term.tap("btn_finish")
+        term.wait_for(lambda s: s.get("dialog") == "finish", 10, "the case kind chooser")
+        self.pause(0.5, 1.5)
+        term.tap(f"finish_{kind}")
+        s = term.wait_for(
+            lambda s: s.get("dialog") == "case" or s.get("ticket") != number, 10, "the case form"
+        )
+        if s.get("dialog") == "case":  # a new case: who applied, what was handed in
+            term.tap("case_name")
+            term.type(self.rng.choice(NAMES))
+            term.tap("case_contact")
+            term.type(f"139{self.rng.randrange(10**8):08d}")
+            if materials:
+                term.tap("case_materials")
+                term.type(", ".join(f"{m}×1" for m in materials[:3]))
+            if missing:
+                term.tap("case_missing")
+                term.type(", ".join(missing))
+            self.pause(1, 3)
+            term.tap("case_send")
+        s = term.wait_for(lambda s: s.get("ticket") != number, 20, "the ticket finished")
+        self.finished += 1
+        log.info("%s: %s finished as %s (case %s)", self.window_id, number, kind, s.get("case"))
+
+    def _press(self, term: AppLink, action: str, done: Any, what: str) -> dict[str, Any]:
+        """A button of the terminal, then until its command is answered and ``done`` holds."""
+        term.tap(f"btn_{action}")
+        return term.wait_for(lambda s: s.get("pending") is None and done(s), 20, what)
+
+    def _settled(self, term: AppLink) -> dict[str, Any]:
+        return term.wait_for(lambda s: s.get("pending") is None, 30, "an answer")
+
+    def _dismiss(self, term: AppLink) -> None:
+        """Close whatever dialog is open (Escape), as a person starting over would."""
+        try:
+            if term.state().get("dialog"):
+                term.request("call", "key", "escape")
+        except TouchFailed:
+            pass
+
+
+def serve_forever(
+    config: HallConfig,
+    listen: tuple[str, int],
+    window_id: str,
+    staff: str,
+    pin: str,
+    pace: float,
+    seed: int | None,
+) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    person = WindowStaff(config, window_id, staff, pin, random.Random(seed), pace, stop)
+    server = socket.create_server(listen)
+    server.settimeout(0.5)
+    log.info("%s: %s waits for the terminal on %s:%d", window_id, staff, *listen)
+    while not stop.is_set():
+        try:
+            conn, peer = server.accept()
+        except TimeoutError:
+            continue
+        log.debug("%s: connection from %s:%d", window_id, *peer)
+        term = AppLink(conn)
+        try:
+            person.serve(term)
+        except (ConnectionError, TouchFailed) as exc:
+            if term.answered:
+                log.warning("%s: terminal link lost (%s); waiting for it again", window_id, exc)
+            else:  # hall up's check that this process listens: it connects and closes
+                log.debug("%s: a connection that closed at once (%s)", window_id, exc)
+        finally:
+            term.close()
+    server.close()
+    log.info("%s: tickets finished: %d", window_id, person.finished)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo-staff", help="a simulated staff member pressing a window terminal's buttons (demo)"
+    )
+    p.add_argument("--config", default="config")
+    p.add_argument("--listen", required=True, help="HOST:PORT the terminal's driver connects to")
+    p.add_argument("--window", required=True, help="the terminal's window, e.g. W04")
+    p.add_argument("--staff", default=None, help="staff id (default: the window's first)")
+    p.add_argument(
+        "--pin", default=SAMPLE_PIN, help="the staff member's PIN (default: the sample roster's)"
+    )
+    p.add_argument("--pace", type=float, default=1.0, help="time factor (0.5 = twice as fast)")
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    from hall.conf.cli import load_or_exit
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    config = load_or_exit(args.config)
+    window_id = args.window.upper()
+    try:
+        staff = pick_staff(config, window_id, args.pin, args.staff)
+    except NoStaff as exc:
+        log.error("%s: %s", window_id, exc)
+        return 2
+    host, _, port = args.listen.rpartition(":")
+    return serve_forever(
+        config, (host or "127.0.0.1", int(port)), window_id, staff, args.pin, args.pace, args.seed
+    )

@@ -1,0 +1,142 @@
+"""`hall demo-staff`: simulated staff work a real window terminal GUI through its buttons (the
+demo's window terminals, issue 9), and the demo traffic's headless staff keep off that window."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hall.conf import HallConfig
+from hall.net import free_port, port_open
+from kiosk.demo import DemoTraffic
+from runner.staff import NAMES, NoStaff, pick_staff
+from tests.display.helpers import issue_for
+from tests.support import start_hall
+from ui.xvfb import Xvfb
+
+
+def test_the_staff_member_is_one_of_the_windows_with_the_pin(sample_config: HallConfig) -> None:
+    assert pick_staff(sample_config, "W04", "1234") == "S016"  # the window's first window staff
+    assert pick_staff(sample_config, "W04", "1234", "s017") == "S017"
+    with pytest.raises(NoStaff):
+        pick_staff(sample_config, "W04", "9999")
+    with pytest.raises(NoStaff):
+        pick_staff(sample_config, "W04", "9999", "S017")
+
+
+def test_demo_traffic_leaves_the_terminal_windows_alone(sample_config: HallConfig) -> None:
+    everyone = DemoTraffic(sample_config, connect=None, printer_url=None)  # type: ignore[arg-type]
+    assert "W04" in everyone.windows
+    some = DemoTraffic(
+        sample_config,
+        connect=None,  # type: ignore[arg-type]
+        printer_url=None,
+        skip_windows=["W04", "w08"],
+    )
+    assert "W04" not in some.windows and "W08" not in some.windows
+    assert set(some.windows) == set(everyone.windows) - {"W04"}
+
+
+def _events(db: Path, etype: str) -> list[dict]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT data FROM events WHERE type = ?", (etype,)).fetchall()
+    finally:
+        con.close()
+    return [json.loads(r[0]) for r in rows]
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_simulated_staff_press_the_terminals_buttons(
+    sample_config: HallConfig, tmp_path: Path
+) -> None:
+    """The person signs in with staff id and PIN, opens the window, calls, serves and finishes
+    tickets with a case form, all by touches on the terminal's screen; the service records
+    each command as that terminal's, given by that person."""
+    hall = start_hall(sample_config, tmp_path)
+    screen = Xvfb("1920x1080x24")
+    port = free_port()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def run(argv: list[str], log: str, env: dict[str, str] | None = None) -> None:
+        import os
+
+        with (logs / log).open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+                )
+            )
+
+    try:
+        kiosk = hall.client("kiosk-01")
+        numbers = {issue_for(kiosk, sample_config, "W04")["number"] for _ in range(2)}
+        config = str(sample_config.directory)
+        run(
+            [sys.executable, "-m", "hall.cli", "demo-staff", "--config", config,
+             "--listen", f"127.0.0.1:{port}", "--window", "W04", "--pace", "0.1", "--seed", "3"],
+            "staff.log",
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port):
+            assert time.monotonic() < deadline, (logs / "staff.log").read_text()
+            time.sleep(0.1)
+        run(
+            [sys.executable, "-m", "hall.cli", "terminal", "--client", "window-04",
+             "--config", config, "--var", str(tmp_path), "--broker-port", str(hall.port),
+             "--printer", f"sim:{tmp_path / 'notices'}"],
+            "terminal.log",
+            {
+                "DISPLAY": screen.display,
+                "HALL_UI_DRIVER": f"127.0.0.1:{port}",
+                "KIVY_HOME": str(tmp_path / "kivy"),
+            },
+        )  # fmt: skip
+        assert hall.service is not None
+        state = hall.service.engine.state
+        deadline = time.monotonic() + 200
+        while True:
+            done = [t for t in state.tickets.values() if t.number in numbers and t.status == "done"]
+            if len(done) == len(numbers):
+                break
+            for p in procs:
+                assert p.poll() is None, (logs / "staff.log").read_text()
+            assert time.monotonic() < deadline, (
+                f"{[(t.number, t.status) for t in state.tickets.values()]}\n"
+                + (logs / "staff.log").read_text()
+            )
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        screen.stop()
+        hall.stop()
+    assert {t.window for t in done} == {"W04"}
+    assert all(t.outcome in ("immediate", "promised", "joint", "supplement") for t in done)
+    signed = _events(tmp_path / "hall.db", "staff.signed_in")
+    assert any(e.get("staff") == "S016" and e.get("window") == "W04" for e in signed), signed
+    finished = {e["ticket"]: e for e in _events(tmp_path / "hall.db", "ticket.finished")}
+    assert {finished[t.id]["by"] for t in done} == {"S016"}  # given by the person signed in
+    cases = _events(tmp_path / "hall.db", "case.registered")
+    # The case form was filled in on the screen: one case per ticket, with a typed name.
+    assert len(cases) == len(done)
+    assert all(c["case"]["window"] == "W04" and c["applicant"]["name"] in NAMES for c in cases)
+    log = (logs / "staff.log").read_text()
+    assert "W04: S016 signed in" in log and "opened by S016" in log
