@@ -29,9 +29,10 @@ venv: $(STAMP)
 
 setup: system-deps venv
 
-# The whole hall at any hour: broker, queue service, the kiosk GUI (on the screen, or on
-# Xvfb with screenshots in var/screens/), simulated applicants touching it, the printer
-# simulator (var/tickets/), simulated window staff calling. `hall up` prints where to look.
+# The whole hall at any hour: broker, queue service, the kiosk, lobby display, consoles and two
+# window terminals (on the screen, or on Xvfb with screenshots in var/screens/), simulated
+# applicants touching the kiosk and staff pressing the terminals' buttons, the printer
+# simulator (var/tickets/), more simulated window staff calling. `hall up` prints where to look.
 demo: setup
 	$(BIN)/hall up --demo
 
