@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
+from ui.launch import add_screen_arguments, open_window, start_logging
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", default="config", help="hall config directory")
-    p.add_argument("--var", default=None, help="runtime directory (secrets, voice cache)")
-    p.add_argument("--host", default=None)
-    p.add_argument("--port", "--broker-port", dest="port", type=int, default=None)
     p.add_argument("--client", default=None, help="display client id (default: first display)")
-    p.add_argument("--lang", default=None, choices=("zh-Hant", "zh-Hans", "en"))
-    p.add_argument("--size", default="1920x1080", help="window size WxH")
-    p.add_argument("--fullscreen", action="store_true")
+    add_screen_arguments(p, size="1920x1080", var_help="runtime directory (secrets, voice cache)")
     p.add_argument("--no-voice", action="store_true", help="no announcements")
     p.add_argument("--player", default=None, choices=("auto", "aplay", "paplay", "record"))
     p.add_argument(
@@ -33,19 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from hall.conf.cli import load_or_exit
     from hall.conf.model import Role
     from hall.runtime import RuntimeDir
-    from ui.boot import WindowSettings, configure
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    configure(
-        WindowSettings(
-            width=width,
-            height=height,
-            fullscreen=args.fullscreen,
-            kiosk=args.fullscreen,
-            title="hall display",
-        )
-    )
+    start_logging()
+    open_window(args, "hall display")
     from display.runtime import DisplayRuntime
     from display.settings import load_display_settings
     from display.view import LobbyApp

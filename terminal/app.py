@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
+
+from ui.launch import add_screen_arguments, endpoint_of, load_hall, open_window, window_of
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("window", nargs="?", default=None, help="window id, e.g. W03")
     p.add_argument("--client", default=None, help="or the window's client id (window-03)")
-    p.add_argument("--config", default="config", help="hall config directory")
-    p.add_argument("--var", default=None, help="runtime directory (secrets)")
-    p.add_argument("--host", default=None)
-    p.add_argument("--port", "--broker-port", dest="port", type=int, default=None)
-    p.add_argument("--lang", default=None, choices=("zh-Hant", "zh-Hans", "en"))
-    p.add_argument("--size", default="1280x800", help="window size WxH")
-    p.add_argument("--fullscreen", action="store_true")
+    add_screen_arguments(p, size="1280x800")
     p.add_argument(
         "--printer", default=None, metavar="URL",
         help="the window's printer for case notices (sim, tcp://host:port, usb:...)",
@@ -29,30 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hall.conf.cli import load_or_exit
-    from hall.runtime import RuntimeDir
-    from ui.boot import WindowSettings, configure
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    config = load_or_exit(args.config)
-    window_id = (args.window or "").upper()
-    if not window_id and args.client in config.client_by_id:
-        window_id = config.client_by_id[args.client].window or ""
-    if window_id not in config.window_by_id:
-        print(
-            f"hall window: no window {window_id or '(none given)'} in the config", file=sys.stderr
-        )
+    config = load_hall(args)
+    window_id = window_of(config, args, "hall window")
+    if window_id is None:
         return 2
-    configure(
-        WindowSettings(
-            width=width,
-            height=height,
-            fullscreen=args.fullscreen,
-            kiosk=args.fullscreen,
-            title=f"hall window {window_id}",
-        )
-    )
+    open_window(args, f"hall window {window_id}")
     from terminal.controller import WindowController, window_client_id
     from terminal.view import TerminalApp
 
@@ -61,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"hall window: {exc}", file=sys.stderr)
         return 2
-    var = RuntimeDir.default(args.var)
-    endpoint = var.endpoint(config, client, host=args.host, port=args.port)
-    controller = WindowController(config, window_id, endpoint, hold_s=args.hold)
+    controller = WindowController(config, window_id, endpoint_of(args, config, client), args.hold)
     lang = args.lang or config.hall_file.hall.default_language
     notice = None
     if args.printer:
