@@ -28,6 +28,13 @@ Pieces:
   connects to a test driver when ``HALL_UI_DRIVER`` is set.
 - :mod:`ui.bridge` — MQTT/other threads → Kivy main thread: ``call_on_main``, ``@on_main``,
   ``json_handler`` (MQTT handler), ``run_in_background(work, done, failed)``.
+- :mod:`ui.link` — a screen's MQTT connection from a background thread: retries the first
+  connect, delivers ``(topic, JSON object)``; ``connection_state`` for the connection badge.
+- :mod:`ui.shell` — :class:`~ui.shell.ControllerApp`: the app around a screenless controller
+  (started and stopped with the app, polled by ``tick``, redrawn through a Clock trigger);
+  ``CONNECTION_GROUND``, ``MESSAGE_COLOUR``, ``KEY_NAMES``.
+- :mod:`ui.launch` — a screen's command line: ``add_screen_arguments``, ``load_hall``,
+  ``open_window``, ``endpoint_of``, ``window_of``.
 - :mod:`ui.lang` — ``tr``, ``language_label`` (繁體 / 简体 / English), ``next_language``.
 - :mod:`ui.widgets` + ``ui/widgets.kv`` — ``BigButton``, ``WrapLabel`` (wraps Chinese text
   without spaces, never clipped), ``LanguageBar``.
