@@ -687,13 +687,16 @@ class Presenter:
         assert item is not None
         a = self.applicant
         queue = (self.queues.get("prefixes") or {}).get(item.prefix)
+        # The wait a new ticket of this very item is told (the issue reply's estimate, so the
+        # number on the slip); a service without items_wait gives only the prefix's.
+        told = (self.queues.get("items_wait") or {}).get(item.code) or queue
         if queue is None:
             ahead, wait = self.tr("wait_unknown"), ""
         elif queue.get("waiting", 0) == 0:
             ahead, wait = self.tr("ahead_none"), ""
         else:
             ahead = self.tr("ahead", count=queue["waiting"])
-            wait = self.tr("wait", minutes=round(queue.get("est_wait_min", 0)))
+            wait = self.tr("wait", minutes=round(told.get("est_wait_min", 0)))
         message, kind = v.message, v.message_kind
         if a.request is not None and a.result is None and not message:
             message, kind = self.tr("taking"), "info"

@@ -156,7 +156,31 @@ def test_confirm_shows_people_ahead_from_the_queues_snapshot(make_kiosk, hall: R
     p.choose_class(None)
     v = p.tap_entry("XK-GA-001")
     assert v.ahead_text == "前面約有 2 人等候"
-    assert v.wait_text.startswith("預計等候約")
+    # The item's own wait (what its issue reply will say), not its prefix's busiest item's.
+    told = snapshot["items_wait"]["XK-GA-001"]["est_wait_min"]
+    assert told > 0
+    assert v.wait_text == f"預計等候約 {round(told)} 分鐘"
+
+
+def test_confirm_shows_the_items_own_wait_not_its_prefixs(make_kiosk, hall: RunningHall) -> None:
+    """Prefix B's items are served at different windows: FX-SJ-001 also at W04, which has
+    nothing to do, while XK-SJ-001's two tickets wait for W02. The confirm screen shows what
+    the issue reply for FX-SJ-001 will say, not the wait of the prefix's busiest item."""
+    p, desk, _clock = make_kiosk(printer=False)
+    desk.take_ticket("XK-SJ-001")
+    desk.take_ticket("XK-SJ-001")
+    seen = Collector()
+    hall.client("kiosk-02").subscribe(hall.topics.state("queues"), seen)
+    _t, snapshot = seen.wait_for(
+        lambda _t, b: b.get("prefixes", {}).get("B", {}).get("waiting") == 2
+    )
+    own = snapshot["items_wait"]["FX-SJ-001"]["est_wait_min"]
+    assert snapshot["prefixes"]["B"]["est_item"] == "XK-SJ-001"
+    assert round(snapshot["prefixes"]["B"]["est_wait_min"]) != round(own)
+    p.set_queues(snapshot)
+    p.choose_class(None)
+    v = p.tap_entry("FX-SJ-001")
+    assert v.wait_text == f"預計等候約 {round(own)} 分鐘"
 
 
 def test_paging_and_going_back(make_kiosk) -> None:
