@@ -99,6 +99,7 @@ KV = """
     BigButton:
         id: sign_in
         text: app.tr("attendance.console.sign_in", app.lang)
+        opacity: 0.35 if app.busy else 1
         on_release: app.sign_in()
 <ActionsPanel@BoxLayout>:
     orientation: "vertical"
@@ -267,8 +268,8 @@ class DutyApp(HallApp):
     busy = BooleanProperty(False)
 
     def __init__(self, console: DutyConsole, **kwargs: Any) -> None:
+        self.console = console  # before the base sets the language (on_lang uses it)
         super().__init__(**kwargs)
-        self.console = console
         console.deliver = lambda fn: Clock.schedule_once(lambda _dt: fn(), 0)
         self.selected: set[str] = set()
         self.view: ConsoleView | None = None
@@ -425,7 +426,7 @@ class DutyApp(HallApp):
             for s in ("present", "late", "absent", "leave", "pending")
         )
         officer, director = view.on_duty
-        names = {r.staff: r.name for r in view.rows}
+        names = {s.id: s.name for s in self.console.ctx.staff.values()}
         self.screen = {
             "title": f"{view.labels['title']} · {view.day.isoformat()} · {view.session_text}",
             "duty_line": tr(

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from attendance.recorder import FileRecorder
 from attendance.rules import Context
 from attendance.state import Command
+from broker.store import Store
+from hall.conf import HallConfig
 from hall.i18n import LANGUAGES, t
 from tests.attendance.conftest import CONFIG, DIRECTOR, OFFICER, WED, at
 from tests.attendance.test_station_gui import shots_dir
+from tests.faults.harness import ServiceProcess
+from tests.support import start_hall
 from ui.driver import DriverError, python_module
+
+MINI = CONFIG.parent / "tests" / "data" / "mini-hall"
 
 
 def _record(ctx: Context, path: Path) -> None:
@@ -124,3 +134,79 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
         assert app.find("sign_log")["text"] == t("attendance.console.sign_log", lang)
         shot = app.screenshot(target / f"duty-{lang}.png")
         assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+@pytest.mark.timeout(300)
+def test_the_console_answers_while_the_writer_is_hung(
+    launch_app, mini_config: HallConfig, tmp_path: Path
+) -> None:
+    """The writer SIGSTOPped (as tests/faults do) while a sign-in is on its way: the screen
+    keeps answering (a language switch goes through while the sign-in still waits), says the
+    command is on its way, ignores another press; after SIGCONT the result, or the refusal,
+    appears."""
+    hall = start_hall(mini_config, tmp_path, service=False)
+    Store.open_or_create(hall.directory / "hall.db", mini_config.code).close()
+    service = ServiceProcess(hall)
+    try:
+        service.start()
+        app = launch_app(
+            python_module(
+                "attendance.cli",
+                "duty",
+                "--config",
+                str(MINI),
+                "--var",
+                str(hall.directory),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(hall.port),
+                "--lang",
+                "en",
+            )
+        )
+        app.wait_for(lambda s: s["session"] and s["busy"] is None, what="the console")
+
+        def hung_sign_in(pin: str) -> dict[str, Any]:
+            service.signal(signal.SIGSTOP)
+            app.tap("staff_id")
+            app.type("S002")
+            app.type(pin)  # Enter in the PIN field signs in
+            state = app.wait_for(lambda s: s["busy"] == "sign_in", what="sign-in on its way")
+            assert state["feedback"] in (
+                t("attendance.console.busy", "en"),
+                t("attendance.console.busy_no_answer", "en"),
+            )
+            app.tap("sign_in")  # pressed again: ignored, nothing sent twice
+            app.tap("lang_zh_Hant")
+            state = app.wait_for(lambda s: s["lang"] == "zh-Hant", what="the screen answers")
+            assert state["busy"] == "sign_in" and not state["signed_in"]
+            shot = app.screenshot(tmp_path / f"duty-busy-{pin}.png")
+            assert shot.stat().st_size > 10_000
+            app.tap("lang_en")
+            service.signal(signal.SIGCONT)
+            return app.wait_for(lambda s: s["busy"] is None, timeout=30, what="the answer")
+
+        state = hung_sign_in("1234")
+        assert state["signed_in"] and state["user"] == "S002", state
+        assert state["feedback_ok"] and state["feedback"] == t(
+            "attendance.console.welcome", "en", name=mini_config.roster.by_id["S002"].name
+        )
+        app.tap("sign_out")
+        app.wait_for(lambda s: not s["signed_in"] and s["busy"] is None, what="signed out")
+        state = hung_sign_in("9999")
+        assert not state["signed_in"] and not state["feedback_ok"]
+        assert state["feedback"] == t("attendance.console.bad_pin", "en")
+        # The writer logged one sign-in and one sign-out of S002 at duty-01, nothing twice.
+        events = [
+            json.loads(data)
+            for (data,) in sqlite3.connect(hall.directory / "hall.db").execute(
+                "SELECT data FROM events WHERE type LIKE 'staff.signed_%' ORDER BY seq"
+            )
+        ]
+        assert [(e["client"], e["staff"]) for e in events] == [("duty-01", "S002")] * 2
+    finally:
+        service.stop()
+        hall.stop()
