@@ -323,14 +323,15 @@ def _iso(value: date | time | datetime | None) -> str | None:
 
 
 def day_record(
-    state: AttendanceState, day: date, max_attempts: int = 200
+    state: AttendanceState, day: date, max_attempts: int = 200, older_pending: bool = True
 ) -> tuple[list[Event], int]:
     """The events that rebuild what a console shows of ``day``: the day's punches and failed
     attempts (the last ``max_attempts``), every manual record of the day or still pending
     with its whole correction chain and decisions, every leave pending or not over by
     ``day``, the day's duty log, each reader's last status. Folding them (:func:`replay`)
     gives those records exactly as ``state`` has them; returns the events and how many older
-    attempts were left out."""
+    attempts were left out. Without ``older_pending`` the pending records of other days are
+    left out too (whole chains: what is kept still folds)."""
     out: list[tuple[str, Event]] = []
 
     def add(at: datetime | str, etype: str, data: dict[str, Any]) -> None:
@@ -352,7 +353,11 @@ def day_record(
             "session": a.session.value if a.session else None, "device": a.device,
             "detail": a.detail,
         })  # fmt: skip
-    wanted = {r.id for r in state.manual.values() if r.day == day or r.status == PENDING}
+    wanted = {
+        r.id
+        for r in state.manual.values()
+        if r.day == day or (older_pending and r.status == PENDING)
+    }
     chains = {c.id for rid in wanted for c in state.chain(rid)}
     for rid in sorted(chains):
         r = state.manual[rid]

@@ -12,6 +12,8 @@ checkpoint cannot be read).
 from __future__ import annotations
 
 import base64
+import json
+import logging
 import pickle
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -27,7 +29,12 @@ from hall.conf.staff import StaffRole
 from hall.contract import attendance as a
 from hall.protocol import CommandRejected
 
+log = logging.getLogger(__name__)
+
 STATION_COMMANDS = a.STATION
+DAY_RECORD_BUDGET = 200_000
+"""Bytes of ``state/attendance.day``'s body, well under the broker's 256 KiB packet limit
+(the stamp and the topic go on top)."""
 SEES_ALL_LEAVE = frozenset(
     {StaffRole.DUTY_OFFICER, StaffRole.DUTY_DIRECTOR, StaffRole.CENTER_DIRECTOR}
 )
@@ -139,6 +146,25 @@ class Attendance(RecordDomain):
 
     # ------------------------------------------------------------------ snapshot
 
+    def _day_record(self, day: date) -> dict[str, Any]:
+        """``state/attendance.day``, kept under the broker's packet limit: a bigger retained
+        publish would cut the writer off (and again after each reconnect). Fewer old failed
+        attempts first, then without other days' pending records (whole chains, so what is
+        left still folds; the console then lacks only those)."""
+        body: dict[str, Any] = {}
+        for max_attempts, older_pending in ((200, True), (20, True), (20, False), (0, False)):
+            events, left_out = day_record(self.state, day, max_attempts, older_pending)
+            body = {
+                "record_day": day.isoformat(),
+                "events": [e.to_dict() for e in events],
+                "attempts_left_out": left_out,
+                "older_pending_left_out": not older_pending,
+            }
+            if len(json.dumps(body, ensure_ascii=False).encode()) <= DAY_RECORD_BUDGET:
+                return body
+        log.error("attendance day record over %d bytes even cut down", DAY_RECORD_BUDGET)
+        return {**body, "events": [], "empty_too_big": True}
+
     def snapshot_names(self) -> list[str]:
         return ["attendance", "attendance.day"] if self._ctx is not None else []
 
@@ -147,12 +173,7 @@ class Attendance(RecordDomain):
         day_text = self.engine.state.day or self.engine.clock.business_day(self.engine.now())
         day = date.fromisoformat(day_text)
         if name == "attendance.day":
-            events, left_out = day_record(self.state, day)
-            return {
-                "record_day": day_text,
-                "events": [e.to_dict() for e in events],
-                "attempts_left_out": left_out,
-            }
+            return self._day_record(day)
         sessions: dict[str, list[dict[str, Any]]] = {}
         for session in required_sessions(self._ctx, day):
             rows = []

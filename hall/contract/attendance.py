@@ -193,7 +193,12 @@ class DayRecordSnapshot(Stamp):
     record_day: str
     events: list[RecordEvent]
     attempts_left_out: int = 0
-    """Failed attempts of the day older than the 200 shown."""
+    """Failed attempts of the day older than those shown (200, fewer on a huge day)."""
+    older_pending_left_out: bool = False
+    """True on a day too big for one message: other days' pending records are left out."""
+    empty_too_big: bool = False
+    """True (and no events) when even that was too big for one message; ``state/attendance``
+    still has the roll call."""
 
 
 STATION = ("punch.record", "attempt.record", "device.status")

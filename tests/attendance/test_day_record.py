@@ -98,3 +98,11 @@ def test_a_correction_chain_comes_whole_and_old_attempts_are_counted(desk: Desk)
     # Another day: nothing of this one but the reader's status.
     other, _ = day_record(desk.state, date(2026, 11, 26))
     assert [e.type for e in other] == []
+
+
+def test_without_older_pending_only_the_days_records_remain(desk: Desk) -> None:
+    _month_of_records(desk)
+    events, _ = day_record(desk.state, DAY, older_pending=False)
+    copy = replay(events)
+    assert sorted(copy.manual) == sorted(r for r, m in desk.state.manual.items() if m.day == DAY)
+    assert len(copy.manual) == 2

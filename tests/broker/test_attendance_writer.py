@@ -3,6 +3,7 @@ the director's decision, over the real broker and service, and kept across a res
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +93,45 @@ def test_punches_manual_records_and_decisions_through_the_writer(
     assert {r["staff"]: r["status"] for r in after["sessions"]["morning"]} == {
         r["staff"]: r["status"] for r in snap["sessions"]["morning"]
     }
+
+
+def test_the_day_record_stays_under_the_brokers_packet_limit(
+    hall: RunningHall, mini_config: HallConfig, clock: FakeClock
+) -> None:
+    """A retained publish over 256 KiB would cut the writer off from the broker (and again on
+    every reconnect): on a huge day the record leaves out old failed attempts, then other days'
+    pending records, and says so. The state is built with the real rules in the writer's own
+    attendance domain, as its commands would."""
+    from datetime import date, datetime, timedelta
+
+    from attendance.state import Command, Event, replay
+    from broker.domains.attendance import DAY_RECORD_BUDGET, Attendance
+    from hall.conf.duty import SessionCode
+
+    assert hall.service is not None
+    (domain,) = [d for d in hall.service.records.domains if isinstance(d, Attendance)]
+    assert domain._handlers is not None and domain._ctx is not None
+    ctx, rules, state = domain._ctx, domain._handlers, domain.state
+    now = datetime.fromtimestamp(clock(), ctx.tz)
+    for n in range(400):
+        rules.execute(state, Command("attempt.record", "signin-01", now, {
+            "result": "unclear", "device": "reader-1", "detail": f"press {n}",
+        }))  # fmt: skip
+    staff = sorted(s for s in ctx.staff if s != "S003")
+    day, older = date(2026, 11, 24), 0
+    while older < 1200:
+        if ctx.calendar.is_working_day(day):
+            for session in (SessionCode.MORNING, SessionCode.AFTERNOON):
+                rules.execute(state, Command("manual.enter", "S003", now, {
+                    "staff": staff, "session": session.value, "reason": "other",
+                    "note": "a long outage, entered later " * 4, "day": day.isoformat(),
+                }))  # fmt: skip
+                older += len(staff)
+        day -= timedelta(days=1)
+    body = domain.snapshot("attendance.day")
+    size = len(json.dumps(body, ensure_ascii=False).encode())
+    assert size <= DAY_RECORD_BUDGET
+    assert body["older_pending_left_out"] is True and body["attempts_left_out"] >= 200
+    copy = replay([Event(e["type"], e["at"], e["data"]) for e in body["events"]])
+    assert len(copy.attempts) == 400 - body["attempts_left_out"]
+    assert copy.manual == {} and len(state.manual) == older
