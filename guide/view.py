@@ -29,7 +29,7 @@ from guide.presenter import (
     printer_key,
     reason_text,
 )
-from ui.shell import CONNECTION_GROUND, KEY_NAMES, MESSAGE_COLOUR, ControllerApp
+from ui.shell import KEY_NAMES, MESSAGE_COLOUR, ControllerApp
 from ui.theme import PALETTE, hex_rgb
 
 TAB_KEYS = {f"f{i + 1}": tab for i, tab in enumerate(TABS)}
@@ -40,6 +40,7 @@ class GuideRoot(BoxLayout):
 
 
 class GuideApp(ControllerApp):
+    texts = "guide"
     signed_in = BooleanProperty(False)
     controller: GuideController
     presenter: GuidePresenter
@@ -175,9 +176,6 @@ class GuideApp(ControllerApp):
 
     # ------------------------------------------------------------ drawing
 
-    def t_(self, key: str, **params: Any) -> str:
-        return self.tr(f"guide.{key}", self.lang, **params)
-
     def _item_name(self, code: str) -> str:
         item = self.config_.item_by_code.get(code.upper())
         return item.name.get(self.lang) if item else ""
@@ -211,8 +209,7 @@ class GuideApp(ControllerApp):
         ids.who.text = (
             self.t_("signed_in", name=v.signed_in_name, staff=v.signed_in) if v.signed_in else ""
         )
-        ids.connection.text = self.t_(f"connection.{v.connection}")
-        self.connection_ground = CONNECTION_GROUND[v.connection]
+        self.show_connection(v.connection)
         ids.message.text, level = self._message_text(v)
         self.message_colour = PALETTE.rgba(MESSAGE_COLOUR[level])
         for tab in TABS:

@@ -18,7 +18,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from rating.controller import RatingController
 from rating.presenter import LEVELS, REASONS, RatingPresenter
-from ui.shell import CONNECTION_GROUND, KEY_NAMES, ControllerApp
+from ui.shell import KEY_NAMES, ControllerApp
 
 
 class PadRoot(BoxLayout):
@@ -26,6 +26,7 @@ class PadRoot(BoxLayout):
 
 
 class RatingApp(ControllerApp):
+    texts = "rating"
     controller: RatingController
     presenter: RatingPresenter
 
@@ -81,15 +82,11 @@ class RatingApp(ControllerApp):
 
     # ------------------------------------------------------------ drawing
 
-    def t_(self, key: str, **params: Any) -> str:
-        return self.tr(f"rating.{key}", self.lang, **params)
-
     def refresh(self) -> None:
         v = self.presenter.view()
         ids = self.root_widget.ids
         ids.screens.current = v.screen
-        ids.connection.text = self.t_(f"connection.{v.connection}")
-        self.connection_ground = CONNECTION_GROUND[v.connection]
+        self.show_connection(v.connection)
         ids.left.text = self.t_("left", seconds=v.left_s) if v.left_s is not None else ""
         number = int(self.controller.window_id.lstrip("W") or 0)
         ids.idle_title.text = self.t_("idle", window=number)

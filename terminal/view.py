@@ -28,7 +28,7 @@ from terminal.presenter import (
     parse_list,
     parse_materials,
 )
-from ui.shell import CONNECTION_GROUND, KEY_NAMES, MESSAGE_COLOUR, ControllerApp
+from ui.shell import KEY_NAMES, MESSAGE_COLOUR, ControllerApp
 from ui.theme import PALETTE
 
 
@@ -60,6 +60,7 @@ class CaseDialog(ModalView):
 
 
 class TerminalApp(ControllerApp):
+    texts = "terminal"
     u = NumericProperty(1.0)
     controller: WindowController
     presenter: WindowPresenter
@@ -207,9 +208,6 @@ class TerminalApp(ControllerApp):
 
     # ------------------------------------------------------------ drawing
 
-    def t_(self, key: str, **params: Any) -> str:
-        return self.tr(f"terminal.{key}", self.lang, **params)
-
     def refresh(self) -> None:
         v = self.presenter.view()
         self._view = v
@@ -229,8 +227,7 @@ class TerminalApp(ControllerApp):
         if v.after_hours:
             status += " · " + self.t_("after_hours_on")
         ids.status.text = status
-        ids.connection.text = self.t_(f"connection.{v.connection}")
-        self.connection_ground = CONNECTION_GROUND[v.connection]
+        self.show_connection(v.connection)
         ids.at_counter.text = self.t_("at_counter")
         ids.ticket.text = v.ticket or "—"
         ids.ticket_status.text = self.t_(f"status.{v.ticket_status}") if v.ticket_status else ""

@@ -51,6 +51,8 @@ class ControllerApp(HallApp):
 
     connection_ground = ListProperty(CONNECTION_GROUND["offline"])
     message_colour = ListProperty(PALETTE.rgba("text"))
+    texts = ""
+    """The screen's key prefix in the translation files (``terminal``): see :meth:`t_`."""
 
     def __init__(self, controller: Controller, lang: str, title: str, **kw: Any):
         super().__init__(lang=lang, **kw)
@@ -63,6 +65,15 @@ class ControllerApp(HallApp):
     def refresh(self) -> None:
         """Draw the presenter's view (main thread only)."""
         raise NotImplementedError
+
+    def t_(self, key: str, **params: Any) -> str:
+        """The screen's own text ``<texts>.<key>`` in the current language."""
+        return self.tr(f"{self.texts}.{key}", self.lang, **params)
+
+    def show_connection(self, connection: str) -> None:
+        """The badge (kv id ``connection``): ``<texts>.connection.<state>`` on its colour."""
+        self.root_widget.ids.connection.text = self.t_(f"connection.{connection}")
+        self.connection_ground = CONNECTION_GROUND[connection]
 
     def on_start(self) -> None:
         super().on_start()
