@@ -1,11 +1,11 @@
 """The recorder seam: where the station and the consoles send attendance commands.
 
-Until the durable writer (the queue service's single writer) takes attendance over, a
-:class:`FileRecorder` keeps the record in an append-only JSON-lines file under ``var/``: one
-line per event, never rewritten. Every call takes an exclusive lock on the file, folds in the
-lines other processes appended since, runs the command through the same handlers the writer
-will run, appends the events, fsyncs, and lets go. The writer will replace this class behind
-the same ``submit`` call.
+On the hall network that is the queue service, the single durable writer
+(:class:`attendance.mqtt_recorder.MqttRecorder`). A box without the hall network
+(``--record-file PATH``) uses a :class:`FileRecorder` instead: the record in an append-only
+JSON-lines file, one line per event, never rewritten. Every call takes an exclusive lock on the
+file, folds in the lines other processes appended since, runs the command through the same
+handlers the writer runs, appends the events, fsyncs, and lets go.
 """
 
 from __future__ import annotations
