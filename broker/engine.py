@@ -199,10 +199,8 @@ class Engine:
         its wait is that of its item with the most tickets waiting (``est_item``), exactly
         what a new normal ticket of that item would be told (``waits``:
         :meth:`new_ticket_waits`)."""
-        items = self._prefix_items[prefix]
-        busiest = max(
-            items, key=lambda code: (self.state.waiting_of_item(code), -items.index(code))
-        )
+        # max() keeps the first of equals: the busiest item, or the prefix's first in items.toml
+        busiest = max(self._prefix_items[prefix], key=self.state.waiting_of_item)
         est = waits[busiest]
         return {
             "waiting": self.state.ahead_in_prefix(prefix, 0),

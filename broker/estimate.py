@@ -257,10 +257,14 @@ class WaitEstimator:
                     normal_rate += n / (RECENT_S / 60) * self.item_minutes[j] * f
         minutes = 0.0
         for _ in range(2):  # who is still there depends on how long the wait is: settle it
-            item_work, var, normals = self._work(state, share, rank, now, minutes / 2, cut, memo)
+            item_work, var, normals, timeless = self._work(
+                state, share, rank, now, minutes / 2, cut, memo
+            )
             work = sum(item_work[j] * share[j] for j in item_work)
             ahead = work + residual
             minutes = self._first_free(ours, speed, item_work, total_of, left_at, ahead / capacity)
+            if timeless:
+                break  # presence does not change with the wait: a second round gives the same
         if rank > 0 and normals:
             # Normal tickets that will have waited starvation_minutes by our turn go first: those
             # waiting now and those still to come, so solve for the wait (a few rounds suffice).
@@ -311,14 +315,15 @@ class WaitEstimator:
         later: float,
         cut: tuple[tuple[float, str], int] | None = None,
         memo: dict[Any, Any] | None = None,
-    ) -> tuple[dict[str, float], float, list[tuple[float, list[tuple[float, str]]]]]:
+    ) -> tuple[dict[str, float], float, list[tuple[float, list[tuple[float, str]]]], bool]:
         """Configured minutes of the waiting tickets ahead, per item (its whole queue; for a
         ticket already waiting, ``cut``, not those placed after it: :func:`_counts`).
 
         A ticket counts its item's minutes if its applicant is still there when called, one
         minute (a call and a skip) if not; the chance of being there is today's measured share
         of calls answered after a wait that long (:meth:`HallState.presence`), the wait being
-        its age now plus ``later`` minutes.
+        its age now plus ``later`` minutes. The last value says whether that chance is the
+        same whatever the wait (no buckets), so ``later`` changes nothing.
         """
         presence = state.presence()
         # Buckets (oldest first) by the order key a ticket must not pass to have waited that
@@ -328,13 +333,14 @@ class WaitEstimator:
             if abs(p - (buckets[-1][1] if buckets else presence[0])) > 0.01:
                 buckets.append((now + 60 * (later - edge_min), p))
         buckets.reverse()
+        edges = tuple(buckets)  # the memo's key: the same buckets give the same work
         work: dict[str, float] = {}
         var = 0.0
         normals: list[tuple[float, list[tuple[float, str]]]] = []
         for j, f in share.items():
             if f <= 0:
                 continue
-            key = (j, rank, later)
+            key = (j, rank, edges)
             got = memo.get(key) if memo is not None else None
             if got is None:
                 got = self._item_work(state, j, rank, buckets, presence[0], cut)
@@ -344,8 +350,9 @@ class WaitEstimator:
             if total is not None:
                 work[j] = total
             var += spread * f
-            normals += [(self.item_minutes[j] * f, q) for q in normal_queues]
-        return work, var, normals
+            if normal_queues:
+                normals += [(self.item_minutes[j] * f, q) for q in normal_queues]
+        return work, var, normals, not buckets
 
     def _item_work(
         self,

@@ -53,14 +53,13 @@ def queues(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
     s = engine.state
     items = {code: n for code in engine.config.item_by_code if (n := s.waiting_of_item(code))}
     waits = engine.new_ticket_waits(now)
+    # Items served by the same windows share one estimate (and one dict in the JSON).
+    told = {id(e): {"est_wait_min": e.minutes, "est_wait": e.public()} for e in waits.values()}
     return {
         **_stamp(engine, epoch, now),
         "prefixes": {p: engine.queue_summary(p, waits) for p in engine.prefixes()},
         "items_waiting": items,
-        "items_wait": {
-            code: {"est_wait_min": est.minutes, "est_wait": est.public()}
-            for code, est in waits.items()
-        },
+        "items_wait": {code: told[id(est)] for code, est in waits.items()},
     }
 
 
