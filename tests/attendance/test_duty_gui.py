@@ -183,8 +183,6 @@ def test_the_console_answers_while_the_writer_is_hung(
             app.tap("lang_zh_Hant")
             state = app.wait_for(lambda s: s["lang"] == "zh-Hant", what="the screen answers")
             assert state["busy"] == "sign_in" and not state["signed_in"]
-            shot = app.screenshot(tmp_path / f"duty-busy-{pin}.png")
-            assert shot.stat().st_size > 10_000
             app.tap("lang_en")
             service.signal(signal.SIGCONT)
             return app.wait_for(lambda s: s["busy"] is None, timeout=30, what="the answer")
