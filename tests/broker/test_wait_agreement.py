@@ -21,13 +21,9 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock.local(2026, 11, 25, 10, 0)
-
-
-@pytest.fixture
 def still(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    """The hall on the test's clock; ``state/queues`` after every batch that changes it."""
+    """The hall on the test's clock (``clock``: conftest's, Wednesday 10:00, held still);
+    ``state/queues`` after every batch that changes it."""
     running = start_hall(mini_config, tmp_path, clock=clock, queues_interval_s=0.0)
     try:
         yield running
