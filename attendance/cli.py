@@ -527,13 +527,9 @@ def _report(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """These commands on their own: ``python -m attendance.cli signin ...``."""
-    parser = argparse.ArgumentParser(prog="hall")
-    register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        return 130
+    from hall.cli import run_part
+
+    return run_part(register, "hall", "command", "COMMAND", argv)
 
 
 if __name__ == "__main__":

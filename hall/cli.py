@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
 GROUP = "hall.commands"
@@ -50,15 +50,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def run_command(args: argparse.Namespace) -> int:
+    """Run the parsed command's handler: its exit code; 130 on Ctrl-C, 0 on a closed pipe."""
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def run_part(
+    register: Callable[[argparse._SubParsersAction], object],
+    prog: str,
+    dest: str,
+    metavar: str,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """One part's commands on their own (``python -m attendance.cli signin ...``), parsed and
+    run as ``hall`` runs them."""
+    parser = argparse.ArgumentParser(prog=prog)
+    register(parser.add_subparsers(dest=dest, metavar=metavar, required=True))
+    return run_command(parser.parse_args(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_command(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -149,13 +149,9 @@ def _control(sim: Any, words: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """These two actions on their own: ``python -m devices.fingerprint.cli fingerprint ...``."""
-    parser = argparse.ArgumentParser(prog="hall device")
-    register(parser.add_subparsers(dest="device_command", metavar="DEVICE", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        return 130
+    from hall.cli import run_part
+
+    return run_part(register, "hall device", "device_command", "DEVICE", argv)
 
 
 if __name__ == "__main__":
