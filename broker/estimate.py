@@ -273,8 +273,8 @@ class WaitEstimator:
             base = minutes * (self.max_consecutive + 1) / self.max_consecutive
             wait = base
             for _ in range(8):
-                cut = now + 60 * (wait - self.starvation)
-                starving = sum(w * bisect.bisect_right(q, (cut, "~")) for w, q in normals)
+                cutoff = now + 60 * (wait - self.starvation)  # issued before it: starving by then
+                starving = sum(w * bisect.bisect_right(q, (cutoff, "~")) for w, q in normals)
                 coming = normal_rate * max(0.0, wait - self.starvation)
                 wait = max(base, first + (starving + coming) / capacity)
             minutes = wait
