@@ -1,5 +1,5 @@
 """Small loopback network helpers: a free port, is a port open, wait until it is, and a
-Mosquitto child process that is up once its port is."""
+Mosquitto child process that is up once its port is (stopped as every server child is)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -34,6 +35,19 @@ def wait_port(host: str, port: int, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 5.0) -> None:
+    """SIGTERM a child, SIGKILL it after ``timeout`` seconds, and reap it; nothing when it
+    has exited already (a server's child: Mosquitto, Xvfb, an app under a test driver)."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
 
 
 def mosquitto_exe() -> str:
@@ -81,14 +95,8 @@ class MosquittoProcess:
 
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds; nothing when it is not running."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        if self.process is not None:
+            stop_process(self.process, timeout)
 
     def log_tail(self, lines: int = 20) -> str:
         """The last ``lines`` lines of its log ("" before the first start)."""

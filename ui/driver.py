@@ -6,9 +6,10 @@ on a loopback port, starts the app with ``HALL_UI_DRIVER=host:port``, and the ap
 :class:`DriverConnection` connects back. Each request is one JSON line; the app
 carries it out on its main thread and answers with one JSON line.
 
-Taps are real touches: a :class:`kivy.tests.common.UnitTestTouch` goes through
-Kivy's input path (post-processing, the window, every widget's ``on_touch_*``)
-at the centre of the widget found by its kv ``id`` or its text.
+Taps are real touches: a :class:`DriverTouch` (what ``kivy.tests.common.UnitTestTouch``
+does, without importing pytest into the app) goes through Kivy's input path
+(post-processing, the window, every widget's ``on_touch_*``) at the centre of the
+widget found by its kv ``id`` or its text.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
+
+from hall.net import stop_process
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +104,41 @@ def find_widget(target: str, index: int = 0) -> Any:
 
 def tap_widget(widget: Any) -> None:
     """Touch down and up at the widget's centre through Kivy's input path."""
-    from kivy.tests.common import UnitTestTouch
+    from kivy.base import EventLoop
 
     x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    touch.touch_up()
+    touch = _touch_class()(x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    EventLoop.post_dispatch_input("end", touch)
+
+
+_TOUCH: Any = None
+
+
+def _touch_class() -> Any:
+    """A one-finger touch at window pixels ``(x, y)``, as ``UnitTestTouch`` makes it.
+
+    ``kivy.tests.common`` imports pytest (and pygments, ...): some 7 MB in every app a
+    driver taps (bench, demo applicants), so the few lines are here instead."""
+    global _TOUCH
+    if _TOUCH is None:
+        from kivy.base import EventLoop
+        from kivy.input.motionevent import MotionEvent
+
+        class DriverTouch(MotionEvent):
+            def __init__(self, x: float, y: float) -> None:
+                win = EventLoop.window
+                args = {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)}
+                super().__init__("UnitTestTouch", 99, args, is_touch=True, type_id="touch")
+                self.profile = ["pos"]
+
+            def depack(self, args: dict[str, float]) -> None:
+                self.sx = args["x"]
+                self.sy = args["y"]
+                super().depack(args)
+
+        _TOUCH = DriverTouch
+    return _TOUCH
 
 
 def type_keys(text: str, enter: bool = True) -> None:
@@ -392,13 +424,7 @@ class AppDriver:
         if getattr(self, "conn", None) is not None:
             with contextlib.suppress(OSError):
                 self.conn.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout)
+        stop_process(self.proc, timeout)
 
 
 def python_module(module: str, *args: str) -> list[str]:

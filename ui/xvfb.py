@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+from hall.net import stop_process
+
 SCREEN = "1920x1080x24"
 
 
@@ -40,10 +42,4 @@ class Xvfb:
         self.display = f":{number}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 5.0)
