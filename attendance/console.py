@@ -162,6 +162,8 @@ class DutyConsole:
         self._retry: tuple[str, str] | None = None
         """(what, command id) of the last command the writer could not be reached for."""
         self.last_command_id: str | None = None
+        self._batch: tuple[str, set[str]] | None = None
+        """(which report, who is reported) of a list the writer was out of reach for."""
 
     # ------------------------------------------------------------------ off the screen
 
@@ -328,10 +330,19 @@ class DutyConsole:
         """Report each selected person absent for the current session (into the duty log)."""
         session = current_session(self.ctx, self.clock()).value
         result = Feedback(False, t("attendance.console.sign_in_first", self.lang), "signed_out")
+        # Pressed again after the writer was out of reach half-way: those already reported
+        # are not reported twice (the one that failed is resent with its id).
+        batch = json.dumps([sorted(staff), session, note])
+        done = self._batch[1] if self._batch and self._batch[0] == batch else set()
         for person in staff:
+            if person in done:
+                continue
             result = self.report_absence(person, session, note)
             if not result.ok:
+                self._batch = (batch, done) if result.code in UNREACHED else None
                 return result
+            done.add(person)
+        self._batch = None
         return result
 
     def _log_line(self, entry: dict[str, Any], names: dict[str, str]) -> str:
