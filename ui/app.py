@@ -25,7 +25,7 @@ from kivy.metrics import dp, sp  # noqa: E402
 from kivy.properties import NumericProperty, OptionProperty  # noqa: E402
 
 from hall.i18n import LANGUAGES  # noqa: E402
-from ui.fonts import register_default_font  # noqa: E402
+from ui.fonts import register_default_font, release_label_surfaces  # noqa: E402
 from ui.lang import language_label, tr  # noqa: E402
 from ui.screenshot import save_window_png  # noqa: E402
 
@@ -47,6 +47,7 @@ class HallApp(App):
 
     def __init__(self, lang: str = LANGUAGES[0], **kwargs: Any):
         register_default_font()  # before any widget (and its kv rules) is made
+        release_label_surfaces()
         super().__init__(**kwargs)
         self.lang = lang
         self._shot_event: Any = None
@@ -129,6 +130,16 @@ class HallApp(App):
     def driver_state(self) -> dict[str, Any]:
         """What a GUI test may read besides widgets (override: the presenter's view)."""
         return {"lang": self.lang}
+
+    def driver_label_surfaces(self) -> int:
+        """Labels alive that still hold a rendered SDL surface (should be none: see
+        :func:`ui.fonts.release_label_surfaces`)."""
+        import gc
+
+        from kivy.core.text import LabelBase
+
+        labels = [o for o in gc.get_objects() if isinstance(o, LabelBase)]
+        return sum(1 for o in labels if getattr(o, "_surface", None) is not None)
 
     def on_start(self) -> None:
         from kivy.core.window import Window

@@ -32,3 +32,32 @@ def register_default_font() -> Path:
     LabelBase.register(DEFAULT_FONT, path, path, path, path)
     _registered = face.path
     return face.path
+
+
+def release_label_surfaces() -> None:
+    """Make Kivy's SDL2 text provider drop a label's pixel surface once rendered.
+
+    Kivy 2.3.1's ``LabelSDL2._render_end`` copies the SDL surface into the label's
+    texture data but keeps ``self._surface`` (the pygame provider deletes its own), so
+    every label alive holds its pixels twice: once as an SDL surface (RGBA, the label's
+    size) and once as its GL texture. Under a software renderer both are process memory
+    (measured on the kiosk: ~9.5 MB of surfaces). Nothing reads the surface after the
+    render; a new render makes a new one.
+    """
+    from kivy.core import text
+
+    provider = text.Label
+    if getattr(provider, "_hall_releases_surface", False):
+        return
+    if provider.__name__ != "LabelSDL2":  # other providers keep nothing
+        return
+    render_end = provider._render_end
+
+    def _render_end(self: object) -> object:
+        try:
+            return render_end(self)
+        finally:
+            self._surface = None  # type: ignore[attr-defined]
+
+    provider._render_end = _render_end
+    provider._hall_releases_surface = True

@@ -38,6 +38,8 @@ def test_taps_language_thread_handover_and_screenshot(launch_app, tmp_path: Path
     assert app.state()["lang"] == "zh-Hans"
     app.tap("from_thread")
     app.wait_for(lambda s: s["pushed"] == 1, what="hand-over from a thread")
+    # rendered labels keep their texture only, not a second copy of their pixels
+    assert app.call("label_surfaces") == 0
     shot = app.screenshot(tmp_path / "sample.png")
     with Image.open(shot) as image:
         assert image.size == (1024, 640)
