@@ -174,11 +174,14 @@ class Engine:
             if w in self.state.windows and self.state.windows[w].status == "open"
         )
 
-    def new_ticket_waits(self, now: float) -> dict[str, WaitEstimate]:
+    def new_ticket_waits(
+        self, now: float, waiting: Callable[[], int] | None = None
+    ) -> dict[str, WaitEstimate] | None:
         """Item -> the wait a new normal ticket of it would be told now (its issue reply).
 
         For a new ticket the estimate depends on the item only through its windows, so it is
-        worked out once per set of windows (40 for the sample hall's 173 items).
+        worked out once per set of windows (40 for the sample hall's 173 items). ``waiting``
+        (how many commands wait) is asked before each: None, not worked out, once one does.
         """
         period = self.period(now)
         by_windows: dict[tuple[str, ...], WaitEstimate] = {}
@@ -188,6 +191,8 @@ class Engine:
             windows = tuple(item.windows)
             est = by_windows.get(windows)
             if est is None:
+                if waiting is not None and waiting():
+                    return None
                 est = by_windows[windows] = self.estimator.estimate(
                     self.state, item.code, 0, now, period, memo=memo
                 )

@@ -57,6 +57,9 @@ STORAGE_RETRY_S = 1.0
 """After a failed commit, writes are refused at once for this long, then tried again."""
 CLOCK_STEP_S = 30.0
 """A wall-clock jump larger than this (against the monotonic clock) is logged and shown."""
+QUEUES_DEFER_S = 1.0
+"""``state/queues`` (a wait estimate per item: milliseconds of work) gives way to a command
+that arrives while it is worked out, but is not put off for longer than this."""
 
 
 @dataclass(slots=True)
@@ -123,6 +126,7 @@ class QueueService:
         self._republish = threading.Event()
         self._worker: threading.Thread | None = None
         self._last_queues = 0.0
+        self._queues_done = time.monotonic()
         self._last_tick = 0.0
         self._last_beat = 0.0
         self._wall_mono: tuple[float, float] | None = None
@@ -521,8 +525,13 @@ class QueueService:
             if name == "queues":
                 if not force and now - self._last_queues < self.queues_interval_s:
                     continue
-                self._last_queues = now
-                body = snapshots.queues(self.engine, self.epoch, now)
+                overdue = time.monotonic() - self._queues_done >= QUEUES_DEFER_S
+                waiting = None if force or overdue else self.inbound.qsize
+                queues = snapshots.queues(self.engine, self.epoch, now, waiting)
+                if queues is None:
+                    continue  # a command came in: it goes first, the snapshot stays due
+                body = queues
+                self._last_queues, self._queues_done = now, time.monotonic()
                 # The waiting list and the service snapshot ride along at the same
                 # (rate-limited) pace.
                 self._retain("waiting", snapshots.waiting(self.engine, self.epoch, now))

@@ -6,6 +6,7 @@ so a client that has a snapshot applies only events with a higher seq.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -46,13 +47,18 @@ def board(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
     return {**_stamp(engine, epoch, now), "recent_calls": calls, "windows": windows}
 
 
-def queues(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
+def queues(
+    engine: Engine, epoch: str, now: float, waiting: Callable[[], int] | None = None
+) -> dict[str, Any] | None:
     """Per ticket prefix: waiting, open windows, estimated wait; per item: waiting, and the
     wait a new ticket of it would be told now (the same estimate as the ``ticket.issue``
-    reply)."""
+    reply). ``waiting``: how many commands wait; None (not worked out) as soon as it is not
+    0, so a command is not held up by a snapshot."""
     s = engine.state
+    waits = engine.new_ticket_waits(now, waiting)
+    if waits is None:
+        return None
     items = {code: n for code in engine.config.item_by_code if (n := s.waiting_of_item(code))}
-    waits = engine.new_ticket_waits(now)
     # Items served by the same windows share one estimate (and one dict in the JSON).
     told = {id(e): {"est_wait_min": e.minutes, "est_wait": e.public()} for e in waits.values()}
     return {

@@ -122,3 +122,20 @@ def test_once_called_a_ticket_waits_no_more(still: RunningHall) -> None:
     status, _ = _do(kiosk, "ticket.status", {"ticket": issued["ticket"]["id"]})
     assert status["ticket"]["status"] == "called"
     assert _wait(status) == (0, 0.0, {"minutes": 0, "range": None})
+
+
+def test_a_queues_snapshot_gives_way_to_a_waiting_command(
+    mini_config: HallConfig, clock: FakeClock
+) -> None:
+    """Worked out between commands (milliseconds for a big hall): a command that comes in
+    meanwhile goes first, and the snapshot is worked out again, whole, afterwards."""
+    from broker import snapshots
+    from tests.broker.test_engine import Hall
+
+    h = Hall(mini_config, clock)
+    h.open("W01")
+    h.issue("XK-GA-001")
+    assert snapshots.queues(h.engine, "e1", clock(), lambda: 1) is None
+    body = snapshots.queues(h.engine, "e1", clock(), lambda: 0)
+    assert body is not None and body == snapshots.queues(h.engine, "e1", clock())
+    assert set(body["items_wait"]) == set(mini_config.item_by_code)
