@@ -222,6 +222,9 @@ class KioskConnection:
             source,
             hall_code=self.config.code,
             reopen=(lambda: open_source(spec)) if source.live else None,
+            # a live camera's frame gets a time budget (the next one is coming); every frame
+            # of a recording is read to the end of the ladder, however busy the machine is
+            deep_budget_s=0.6 if source.live else None,
         )
         with camera:
             while not self._stop.is_set():

@@ -48,7 +48,7 @@ def test_codes_from_the_stream_then_a_hung_and_an_unplugged_camera_recover() -> 
             camera.freeze()  # the stream stays open, no frame comes
             fault = _wait(scanner, "fault")
             assert fault.reason == "scan.camera_fault"
-            camera.show(sample("002").path)  # a case notice (CODE128)
+            camera.show(sample("026").path)  # a case notice (CODE128)
             camera.thaw()
             _wait(scanner, "recovered")
             event = _wait(scanner, "code")
