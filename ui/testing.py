@@ -17,6 +17,7 @@ on a real screen instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -45,17 +46,17 @@ def gui_display() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture
-def launch_app(gui_display: str, tmp_path: Path) -> Iterator[Callable[..., AppDriver]]:
-    """Factory: ``launch_app(argv, env=None)`` starts an app and returns its driver;
-    every app started is stopped at the end of the test. The app's log is kept in
-    ``tmp_path/app-N.log`` and quoted in driver errors."""
+@contextlib.contextmanager
+def launcher(display: str, tmp_path: Path) -> Iterator[Callable[..., AppDriver]]:
+    """``launch(argv, env=None, **kw)`` starts an app on X ``display`` and returns its
+    driver; every app it started is stopped on exit. App N's log is ``tmp_path/app-N.log``
+    (quoted in driver errors)."""
     started: list[AppDriver] = []
 
     def launch(argv: Sequence[str], env: dict[str, str] | None = None, **kw: Any) -> AppDriver:
         log_path = tmp_path / f"app-{len(started) + 1}.log"
         child_env = {"KIVY_HOME": str(tmp_path / "kivy-home"), **(env or {})}
-        driver = AppDriver(argv, gui_display, env=child_env, log_path=log_path, **kw)
+        driver = AppDriver(argv, display, env=child_env, log_path=log_path, **kw)
         started.append(driver)
         return driver
 
@@ -64,3 +65,20 @@ def launch_app(gui_display: str, tmp_path: Path) -> Iterator[Callable[..., AppDr
     finally:
         for driver in started:
             driver.stop()
+
+
+@pytest.fixture
+def launch_app(gui_display: str, tmp_path: Path) -> Iterator[Callable[..., AppDriver]]:
+    """Factory: ``launch_app(argv, env=None)`` starts an app and returns its driver;
+    every app started is stopped at the end of the test (see :func:`launcher`)."""
+    with launcher(gui_display, tmp_path) as launch:
+        yield launch
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``HALL_SCREENSHOT_DIR`` (docs/screenshots) or a temp dir."""
+    chosen = os.environ.get("HALL_SCREENSHOT_DIR")
+    path = Path(chosen) if chosen else tmp_path / "shots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -3,7 +3,6 @@ from a working morning, and where screenshots go."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from hall.conf import HallConfig
 from tests.support import FakeClock, RunningHall, start_hall
 from ui.driver import python_module
-from ui.testing import gui_display, launch_app  # noqa: F401  (fixtures)
+from ui.testing import gui_display, launch_app, shots  # noqa: F401  (fixtures)
 
 LANGS = ("zh-Hant", "zh-Hans", "en")
 
@@ -41,12 +40,3 @@ def app_argv(module: str, hall: RunningHall, tmp_path: Path, *extra: str) -> lis
         "--var", str(tmp_path),
         "--port", str(hall.port),
     )  # fmt: skip
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    """Where screenshots go: ``HALL_SCREENSHOT_DIR`` (docs/screenshots) or a temp dir."""
-    chosen = os.environ.get("HALL_SCREENSHOT_DIR")
-    path = Path(chosen) if chosen else tmp_path / "shots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
