@@ -29,7 +29,9 @@ def register(device_sub: argparse._SubParsersAction) -> None:
     scan.add_argument("images", nargs="*", metavar="IMAGE", help="image files to decode")
     source = scan.add_mutually_exclusive_group()
     source.add_argument(
-        "--camera", metavar="SOURCE", help="camera index, video file or image folder to stream"
+        "--camera",
+        metavar="SOURCE",
+        help="camera index, /dev/video path, stream URL, video file or image folder",
     )
     source.add_argument("--serial", metavar="PORT", help="serial scanner port or pyserial URL")
     source.add_argument("--wedge", action="store_true", help="keyboard-wedge lines on stdin")
