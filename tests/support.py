@@ -22,6 +22,7 @@ from hall.mqtt import Endpoint, HallClient, MqttLink
 from hall.net import free_port
 from hall.protocol import Topics
 from runner.mosquitto import Mosquitto
+from ui.driver import python_module
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -81,6 +82,16 @@ class RunningHall:
         c.connect(5.0)
         self.clients.append(c)
         return c
+
+    def app_argv(self, module: str, *extra: str) -> list[str]:
+        """``python -m module extra...`` on this hall: its config, its broker's port, and the
+        client secrets in its directory (``--var``)."""
+        return python_module(
+            module, *extra,
+            "--config", str(self.config.directory),
+            "--var", str(self.directory),
+            "--port", str(self.port),
+        )  # fmt: skip
 
     def start_service(self, clock: Callable[[], float] = time.time, **kw: Any) -> QueueService:
         self.store = Store.open_or_create(self.directory / "hall.db", self.config.code)

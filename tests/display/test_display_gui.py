@@ -9,22 +9,14 @@ from PIL import Image
 
 from hall.conf import HallConfig
 from tests.display.helpers import issue_for
-from tests.support import start_hall
-from ui.driver import python_module
+from tests.support import RunningHall, start_hall
 
 LANGS = ("zh-Hant", "zh-Hans", "en")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def display_argv(hall, tmp_path: Path, *extra: str) -> list[str]:
-    return python_module(
-        "display.app",
-        "--config", str(hall.config.directory),
-        "--var", str(tmp_path),
-        "--port", str(hall.port),
-        "--player", "record",
-        *extra,
-    )  # fmt: skip
+def display_argv(hall: RunningHall, *extra: str) -> list[str]:
+    return hall.app_argv("display.app", "--player", "record", *extra)
 
 
 @pytest.mark.slow
@@ -34,7 +26,7 @@ def test_display_shows_calls_in_order_and_goes_stale(
 ) -> None:
     hall = start_hall(sample_config, tmp_path)
     try:
-        app = launch_hd(display_argv(hall, tmp_path, "--min-show", "0.3"))
+        app = launch_hd(display_argv(hall, "--min-show", "0.3"))
         app.wait_for(lambda s: not s["stale"], timeout=20, what="display in sync")
 
         kiosk = hall.client("kiosk-01")

@@ -12,18 +12,11 @@ from hall.conf import HallConfig
 from hall.i18n import t
 from tests.display.helpers import issue_for
 from tests.display.test_display_gui import LANGS, display_argv
-from tests.support import start_hall
-from ui.driver import python_module
+from tests.support import RunningHall, start_hall
 
 
-def terminal_argv(hall, tmp_path: Path, window: str) -> list[str]:
-    return python_module(
-        "terminal.app", window,
-        "--config", str(hall.config.directory),
-        "--var", str(tmp_path),
-        "--port", str(hall.port),
-        "--hold", "60",
-    )  # fmt: skip
+def terminal_argv(hall: RunningHall, window: str) -> list[str]:
+    return hall.app_argv("terminal.app", window, "--hold", "60")
 
 
 @pytest.mark.slow
@@ -33,9 +26,9 @@ def test_terminal_drives_the_display(
 ) -> None:
     hall = start_hall(sample_config, tmp_path)
     try:
-        display = launch_hd(display_argv(hall, tmp_path, "--min-show", "0.2", "--no-voice"))
+        display = launch_hd(display_argv(hall, "--min-show", "0.2", "--no-voice"))
         notices = tmp_path / "notices"
-        term = launch_hd([*terminal_argv(hall, tmp_path, "W03"), "--printer", f"sim:{notices}"])
+        term = launch_hd([*terminal_argv(hall, "W03"), "--printer", f"sim:{notices}"])
         kiosk = hall.client("kiosk-01")
         numbers = [issue_for(kiosk, sample_config, "W03")["number"] for _ in range(3)]
 

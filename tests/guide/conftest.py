@@ -11,7 +11,6 @@ import pytest
 
 from hall.conf import HallConfig
 from tests.support import FakeClock, RunningHall, start_hall
-from ui.driver import python_module
 from ui.testing import gui_display, launch_app, shots  # noqa: F401  (fixtures)
 
 LANGS = ("zh-Hant", "zh-Hans", "en")
@@ -31,12 +30,3 @@ def live_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
         yield running
     finally:
         running.stop()
-
-
-def app_argv(module: str, hall: RunningHall, tmp_path: Path, *extra: str) -> list[str]:
-    return python_module(
-        module, *extra,
-        "--config", str(hall.config.directory),
-        "--var", str(tmp_path),
-        "--port", str(hall.port),
-    )  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 
 from hall.i18n import t
 from hall.mqtt import status_payload
-from tests.guide.conftest import LANGS, app_argv
+from tests.guide.conftest import LANGS
 from tests.support import Collector, RunningHall
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -50,7 +50,7 @@ def test_guide_console_and_rating_pad(
     kiosk = hall.client("kiosk-01")
     early = kiosk.command("ticket.issue", {"item": "XK-SW-001"})["ticket"]["number"]
 
-    guide = launch_app(app_argv("guide.app", hall, tmp_path))
+    guide = launch_app(hall.app_argv("guide.app"))
     s = guide.wait_for(lambda s: s["connection"] == "online", timeout=30, what="online")
     assert s["screen"] == "signin"
     guide.tap("staff_in")
@@ -135,8 +135,8 @@ def test_guide_console_and_rating_pad(
     _shoot(guide, shots, "guide-windows")
 
     # The rating pad at W01 rates the finished VIP ticket low; the console shows it.
-    pad = launch_app(app_argv("rating.app", hall, tmp_path, "--window", "W01", "--size",
-                              "1024x600", "--timeout", "60"))  # fmt: skip
+    pad = launch_app(hall.app_argv("rating.app", "--window", "W01", "--size", "1024x600",
+                                   "--timeout", "60"))  # fmt: skip
     pad.wait_for(lambda s: s["connection"] == "online", timeout=30, what="pad online")
     _shoot(pad, shots, "rating-idle")
     w1.command("window.start")
