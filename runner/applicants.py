@@ -1,4 +1,5 @@
-"""``hall demo-applicants``: simulated applicants who touch the real kiosk screen (demo).
+"""``hall demo-applicants`` / ``demo-raters``: simulated applicants who touch the real kiosk
+screen, and who rate the service on a window's rating pad (demo).
 
 ``hall up --demo`` starts this before a GUI kiosk and gives the kiosk
 ``HALL_UI_DRIVER=host:port`` (see :mod:`ui.driver`): the kiosk connects here, and
@@ -7,7 +8,11 @@ path, as a person would: a language now and then, the priority choice, a
 department, an item, "take", then "done". The ticket is issued by the queue
 service and printed by the kiosk's printer, like any other.
 
-When the kiosk restarts it connects again; the applicants carry on.
+``hall demo-raters`` does the same for a rating pad (好差評): when the pad asks about a
+ticket just finished at its window, the applicant touches a level (mostly satisfied; a low
+one with a reason chip), or now and then walks away and lets the pad time out.
+
+When the app restarts it connects again; the applicants carry on.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 log = logging.getLogger("demo-applicants")
@@ -91,10 +96,22 @@ class AppLink:
 class Applicants:
     """One simulated applicant after another at one kiosk."""
 
-    def __init__(self, rng: random.Random, pace: float, stop: threading.Event):
+    def __init__(
+        self,
+        rng: random.Random,
+        pace: float,
+        stop: threading.Event,
+        prefer: Collection[Collection[str]] = (),
+        prefer_share: float = 0.5,
+    ):
         self.rng = rng
+        self.prefer_share = prefer_share
         self.pace = pace
         self.stop = stop
+        self.prefer = [set(group) for group in prefer if group]
+        """Groups of a department and items (one window's); half of the applicants look for
+        one group's: in the demo, those of the window terminals on screen, so that each has
+        tickets to call."""
         self.issued = 0
 
     def pause(self, low: float, high: float) -> bool:
@@ -120,17 +137,14 @@ class Applicants:
             kiosk.tap(self.rng.choice(LANG_KEYS))
         if self.rng.random() < 0.15:
             kiosk.tap("key:priority:elderly")
+        favour: set[str] = set()
+        if self.prefer and self.rng.random() < self.prefer_share:
+            favour = self.rng.choice(self.prefer)
         kiosk.tap("by_department")
         self.pause(0.5, 1.5)
-        departments = [e["key"] for e in kiosk.state().get("entries", [])]
-        if not departments:
-            raise TouchFailed("no department on the screen")
-        kiosk.tap(f"key:entry:{self.rng.choice(departments)}")
+        kiosk.tap(f"key:entry:{self._pick(kiosk, favour, 'department')}")
         self.pause(0.5, 2)
-        items = [e["key"] for e in kiosk.state().get("entries", [])]
-        if not items:
-            raise TouchFailed("no item on the screen")
-        kiosk.tap(f"key:entry:{self.rng.choice(items)}")
+        kiosk.tap(f"key:entry:{self._pick(kiosk, favour, 'item')}")
         kiosk.wait_for(lambda s: s.get("screen") == "confirm", 10)
         self.pause(1, 3)  # reads the one-time notice
         kiosk.tap("take")
@@ -146,6 +160,21 @@ class Applicants:
         else:
             log.info("no ticket: %s", state.get("message"))
 
+    def _pick(self, kiosk: AppLink, favour: set[str], what: str) -> str:
+        """A department or item on the screen; one of ``favour`` if any (turning the pages
+        to find one, as a person looking for it would)."""
+        for _ in range(8):
+            state = kiosk.state()
+            keys = [e["key"] for e in state.get("entries", [])]
+            if not keys:
+                raise TouchFailed(f"no {what} on the screen")
+            favoured = [k for k in keys if k in favour]
+            if not favour or favoured or not state.get("has_next"):
+                return self.rng.choice(favoured if favour and favoured else keys)
+            kiosk.tap("next")
+            self.pause(0.5, 1)
+        return self.rng.choice(keys)
+
     def _back_home(self, kiosk: AppLink) -> None:
         for target in ("done", "home"):
             try:
@@ -155,32 +184,111 @@ class Applicants:
                 continue
 
 
-def serve_forever(listen: tuple[str, int], pace: float, seed: int | None) -> int:
+RATINGS = (5, 4, 3, 2, 1)
+RATING_WEIGHTS = (60, 25, 10, 4, 1)
+REASONS = ("wait", "attitude", "explain", "materials", "slow", "system")
+
+
+class Raters:
+    """The applicants leaving a window rate its service on the window's rating pad (好差評):
+    mostly satisfied, now and then a low level with a reason chip, sometimes nobody rates
+    (the pad times out)."""
+
+    def __init__(
+        self, rng: random.Random, pace: float, stop: threading.Event, walk_away: float = 0.15
+    ):
+        self.rng = rng
+        self.pace = pace
+        self.stop = stop
+        self.walk_away = walk_away
+        """The share of applicants who leave without rating."""
+        self.rated = 0
+
+    def pause(self, low: float, high: float) -> bool:
+        return not self.stop.wait(self.rng.uniform(low, high) * self.pace)
+
+    def serve(self, pad: AppLink) -> None:
+        pad.wait_for(lambda s: s.get("connection") == "online", 90, "the pad online")
+        log.info("the rating pad is online")
+        seen: str | None = None
+        while self.pause(0.5, 1):
+            state = pad.state()
+            if state.get("screen") != "ask" or state.get("ticket") in (None, seen):
+                continue
+            seen = state["ticket"]
+            if self.rng.random() < self.walk_away:
+                log.info("%s left without rating", state.get("number"))
+                continue
+            if not self.pause(1.5, 5):  # reads the pad
+                return
+            try:
+                self.rate(pad, state.get("number") or "")
+            except TouchFailed as exc:
+                log.info("rating not given: %s", exc)
+
+    def rate(self, pad: AppLink, number: str) -> None:
+        level = self.rng.choices(RATINGS, RATING_WEIGHTS)[0]
+        before = pad.state().get("rated", 0)
+        pad.tap(f"level_{level}")
+        if level <= 2:  # a low level asks why
+            pad.wait_for(lambda s: s.get("screen") == "reason", 10, "the reasons")
+            self.pause(1, 3)
+            pad.tap(f"key:reason:{self.rng.choice(REASONS)}")
+            pad.tap("send")
+        state = pad.wait_for(
+            lambda s: s.get("rated", 0) > before or s.get("screen") == "error", 15, "thanks"
+        )
+        if state.get("screen") == "error":
+            log.info("%s: rating refused (%s)", number, state.get("error"))
+            return
+        self.rated += 1
+        log.info("%s rated %d", number, level)
+
+
+def serve_forever(
+    listen: tuple[str, int],
+    pace: float,
+    seed: int | None,
+    what: str = "kiosk",
+    walk_away: float = 0.15,
+    prefer: Collection[Collection[str]] = (),
+    prefer_share: float = 0.5,
+) -> int:
+    """Accept the app's driver connection on ``listen`` and let simulated applicants use it
+    (``what``: ``kiosk`` or ``rating`` pad), again whenever the app restarts."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    applicants = Applicants(random.Random(seed), pace, stop)
+    rng = random.Random(seed)
+    people: Raters | Applicants = (
+        Raters(rng, pace, stop, walk_away)
+        if what == "rating"
+        else Applicants(rng, pace, stop, prefer, prefer_share)
+    )
     server = socket.create_server(listen)
     server.settimeout(0.5)
-    log.info("waiting for a kiosk on %s:%d", *listen)
+    log.info("waiting for the %s on %s:%d", what, *listen)
     while not stop.is_set():
         try:
             conn, peer = server.accept()
         except TimeoutError:
             continue
         log.debug("connection from %s:%d", *peer)
-        kiosk = AppLink(conn)
+        app = AppLink(conn)
         try:
-            applicants.serve(kiosk)
+            people.serve(app)
         except (ConnectionError, TouchFailed) as exc:
-            if kiosk.answered:
-                log.warning("kiosk link lost (%s); waiting for it to come back", exc)
+            if app.answered:
+                log.warning("%s link lost (%s); waiting for it to come back", what, exc)
             else:  # hall up's check that this process listens: it connects and closes
                 log.debug("a connection that closed at once (%s)", exc)
         finally:
-            kiosk.close()
+            app.close()
     server.close()
-    log.info("%d tickets taken", applicants.issued)
+    if isinstance(people, Raters):
+        log.info("ratings given: %d", people.rated)
+    else:
+        log.info("tickets taken: %d", people.issued)
     return 0
 
 
@@ -191,10 +299,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--listen", required=True, help="HOST:PORT the kiosk's driver connects to")
     p.add_argument("--pace", type=float, default=1.0, help="time factor (0.5 = twice as fast)")
     p.add_argument("--seed", type=int, default=None)
-    p.set_defaults(func=_main)
+    p.add_argument(
+        "--prefer",
+        action="append",
+        default=[],
+        metavar="UNIT,ITEM,...",
+        help="a department (unit code) and items that half of the applicants look for "
+        "(repeatable: each picks one; hall up: those of each window terminal it shows)",
+    )
+    p.add_argument(
+        "--prefer-share", type=float, default=0.5, help="the share who look for --prefer"
+    )
+    p.set_defaults(func=_main, what="kiosk")
+    r = sub.add_parser(
+        "demo-raters", help="simulated applicants rating the service on a rating pad (demo)"
+    )
+    r.add_argument("--listen", required=True, help="HOST:PORT the pad's driver connects to")
+    r.add_argument("--pace", type=float, default=1.0, help="time factor (0.5 = twice as fast)")
+    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--walk-away", type=float, default=0.15, help="share who leave without rating")
+    r.set_defaults(func=_main, what="rating")
 
 
 def _main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     host, _, port = args.listen.rpartition(":")
-    return serve_forever((host or "127.0.0.1", int(port)), args.pace, args.seed)
+    address = (host or "127.0.0.1", int(port))
+    walk_away = getattr(args, "walk_away", 0.0)
+    prefer = [[k for k in group.split(",") if k] for group in getattr(args, "prefer", [])]
+    share = getattr(args, "prefer_share", 0.5)
+    return serve_forever(address, args.pace, args.seed, args.what, walk_away, prefer, share)

@@ -101,6 +101,12 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
         except NoStaff as exc:
             plan.notes.append(f"terminal {client}: no simulated staff at {window_id}: {exc}")
 
+    # Half of the applicants look for what one staffed terminal serves: each has tickets to call.
+    prefer = []
+    for window_id, _ in plan.staffed.values():
+        unit = config.window_by_id[window_id].unit
+        prefer += ["--prefer", ",".join([unit, *sorted(config.items_by_window[window_id])])]
+
     screenshots: list[Child] = []
     if apps:
         used = sorted({a.screen for a in apps})
@@ -171,12 +177,29 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
                 plan.children.append(
                     Child(
                         f"applicants-{app.client}",
-                        [*HALL, "demo-applicants", "--listen", f"127.0.0.1:{touch_port}"],
+                        [
+                            *HALL,
+                            "demo-applicants",
+                            "--listen",
+                            f"127.0.0.1:{touch_port}",
+                            *prefer,
+                        ],
                         _log(var, f"applicants-{app.client}"),
                         ready=lambda p=touch_port: port_open("127.0.0.1", p),
                     )
                 )
                 env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
+        elif app.kind is AppKind.RATING and touch:  # applicants rate on this pad
+            touch_port = free_port()
+            plan.children.append(
+                Child(
+                    f"raters-{app.client}",
+                    [*HALL, "demo-raters", "--listen", f"127.0.0.1:{touch_port}"],
+                    _log(var, f"raters-{app.client}"),
+                    ready=lambda p=touch_port: port_open("127.0.0.1", p),
+                )
+            )
+            env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
         elif app.client in plan.staffed:  # simulated staff press this terminal's buttons
             window_id, staff = plan.staffed[app.client]
             touch_port = free_port()

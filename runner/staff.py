@@ -120,11 +120,12 @@ class WindowStaff:
             self._press(term, "resume", lambda s: s["status"] != "paused", "resumed")
             return
         if not s.get("ticket"):
-            if "call_next" in s["enabled"]:
+            # The person watches the terminal's count of people waiting for this window's
+            # items, and calls as soon as someone is there (another window may be quicker).
+            if s.get("waiting", 0) > 0 and "call_next" in s["enabled"]:
                 s = self._press(term, "call_next", lambda s: True, "a call")
                 if s.get("ticket"):
                     log.info("%s calls %s", self.window_id, s["ticket"])
-            self.pause(2, 5)  # nobody waiting: look again in a moment
             return
         if s["ticket_status"] == "called":
             if not self.pause(2, 5):  # the applicant walks up

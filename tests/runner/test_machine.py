@@ -168,7 +168,7 @@ def test_an_app_not_installed_yet_is_skipped_with_a_note(
         "signin (signin-01) skipped: this installation has no `hall signin` yet",
         "duty (duty-01) skipped: this installation has no `hall duty` yet",
         "terminal (window-04) skipped: this installation has no `hall terminal` yet",
-        "terminal (window-08) skipped: this installation has no `hall terminal` yet",
+        "terminal (window-06) skipped: this installation has no `hall terminal` yet",
     ]
 
 
@@ -237,8 +237,8 @@ def test_demo_plan_shows_window_terminals_worked_by_simulated_staff(
     by_name = {c.name: c for c in plan.children}
     names = list(by_name)
     assert plan.display is not None
-    assert plan.staffed == {"window-04": ("W04", "S016"), "window-08": ("W08", "S021")}
-    for client, window_id, screen in (("window-04", "W04", 5), ("window-08", "W08", 6)):
+    assert plan.staffed == {"window-04": ("W04", "S016"), "window-06": ("W06", "S019")}
+    for client, window_id, screen in (("window-04", "W04", 5), ("window-06", "W06", 6)):
         term, staff = by_name[f"terminal-{client}"], by_name[f"staff-{client}"]
         assert names.index(f"staff-{client}") < names.index(f"terminal-{client}")
         argv = list(staff.argv)
@@ -250,11 +250,23 @@ def test_demo_plan_shows_window_terminals_worked_by_simulated_staff(
         assert targv[targv.index("--client") + 1] == client
         assert targv[targv.index("--printer") + 1] == plan.printer_url  # notices printed
     traffic = list(by_name["demo-traffic"].argv)
-    assert traffic[traffic.index("--skip-windows") + 1] == "W04,W08"
+    assert traffic[traffic.index("--skip-windows") + 1] == "W04,W06"
     shown = {p.name: what for p, what in plan.screens}
     assert shown["latest-5.png"] == "terminal window-04 at W04, simulated staff S016"
-    assert shown["latest-6.png"] == "terminal window-08 at W08, simulated staff S021"
+    assert shown["latest-6.png"] == "terminal window-06 at W06, simulated staff S019"
     assert shown["latest-3.png"] == "rating rating-04"  # the pad at the terminal's counter
+    # The kiosk's applicants favour the departments and items of the two terminals' windows.
+    with_kiosk = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "kiosk"}, True))
+    argv = list(next(c.argv for c in with_kiosk.children if c.name == "applicants-kiosk-01"))
+    groups = [argv[i + 1].split(",") for i, a in enumerate(argv) if a == "--prefer"]
+    assert groups == [
+        ["U02", *sorted(sample_config.items_by_window["W04"])],
+        ["U02", *sorted(sample_config.items_by_window["W06"])],
+    ]
+    # Simulated applicants rate on the pad through its screen.
+    raters, pad = by_name["raters-rating-04"], by_name["rating-rating-04"]
+    assert names.index("raters-rating-04") < names.index("rating-rating-04")
+    assert pad.env["HALL_UI_DRIVER"] == raters.argv[raters.argv.index("--listen") + 1]
     # Without --demo the terminals (when = "demo") and their simulated staff do not run.
     plain = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "rating"}))
     assert not [c.name for c in plain.children if "window-0" in c.name]

@@ -4,6 +4,7 @@ demo's window terminals, issue 9), and the demo traffic's headless staff keep of
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -44,6 +45,36 @@ def test_demo_traffic_leaves_the_terminal_windows_alone(sample_config: HallConfi
     assert set(some.windows) == set(everyone.windows) - {"W04"}
 
 
+Procs = list[subprocess.Popen[bytes]]
+
+
+def _spawn(procs: Procs, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    """Start ``argv`` with its output in ``log`` (and ``env`` added to the environment)."""
+    with log.open("wb") as out:
+        procs.append(
+            subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            )
+        )
+
+
+def _stop(procs: Procs) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _wait_listening(port: int, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not port_open("127.0.0.1", port):
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+
+
 def _events(db: Path, etype: str) -> list[dict]:
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -68,36 +99,25 @@ def test_simulated_staff_press_the_terminals_buttons(
     port = free_port()
     logs = tmp_path / "logs"
     logs.mkdir()
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def run(argv: list[str], log: str, env: dict[str, str] | None = None) -> None:
-        import os
-
-        with (logs / log).open("wb") as out:
-            procs.append(
-                subprocess.Popen(
-                    argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-                )
-            )
+    procs: Procs = []
 
     try:
         kiosk = hall.client("kiosk-01")
         numbers = {issue_for(kiosk, sample_config, "W04")["number"] for _ in range(2)}
         config = str(sample_config.directory)
-        run(
+        _spawn(
+            procs,
             [sys.executable, "-m", "hall.cli", "demo-staff", "--config", config,
              "--listen", f"127.0.0.1:{port}", "--window", "W04", "--pace", "0.1", "--seed", "3"],
-            "staff.log",
+            logs / "staff.log",
         )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while not port_open("127.0.0.1", port):
-            assert time.monotonic() < deadline, (logs / "staff.log").read_text()
-            time.sleep(0.1)
-        run(
+        _wait_listening(port, logs / "staff.log")
+        _spawn(
+            procs,
             [sys.executable, "-m", "hall.cli", "terminal", "--client", "window-04",
              "--config", config, "--var", str(tmp_path), "--broker-port", str(hall.port),
              "--printer", f"sim:{tmp_path / 'notices'}"],
-            "terminal.log",
+            logs / "terminal.log",
             {
                 "DISPLAY": screen.display,
                 "HALL_UI_DRIVER": f"127.0.0.1:{port}",
@@ -119,13 +139,7 @@ def test_simulated_staff_press_the_terminals_buttons(
             )
             time.sleep(0.5)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop(procs)
         screen.stop()
         hall.stop()
     assert {t.window for t in done} == {"W04"}
@@ -140,3 +154,63 @@ def test_simulated_staff_press_the_terminals_buttons(
     assert all(c["case"]["window"] == "W04" and c["applicant"]["name"] in NAMES for c in cases)
     log = (logs / "staff.log").read_text()
     assert "W04: S016 signed in" in log and "opened by S016" in log
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_simulated_applicants_rate_on_the_windows_rating_pad(
+    sample_config: HallConfig, tmp_path: Path
+) -> None:
+    """`hall demo-raters`: each ticket finished at the window is rated on its pad by touches
+    (a level; a reason chip for a low one), and the service records the rating."""
+    hall = start_hall(sample_config, tmp_path)
+    screen = Xvfb("1920x1080x24")
+    port = free_port()
+    procs: Procs = []
+    log = tmp_path / "raters.log"
+    try:
+        _spawn(
+            procs,
+            [sys.executable, "-m", "hall.cli", "demo-raters", "--listen", f"127.0.0.1:{port}",
+             "--pace", "0.1", "--walk-away", "0"],
+            log,
+        )  # fmt: skip
+        _wait_listening(port, log)
+        _spawn(
+            procs,
+            [sys.executable, "-m", "hall.cli", "rating", "--client", "rating-04",
+             "--config", str(sample_config.directory), "--var", str(tmp_path),
+             "--broker-port", str(hall.port)],
+            tmp_path / "pad.log",
+            {
+                "DISPLAY": screen.display,
+                "HALL_UI_DRIVER": f"127.0.0.1:{port}",
+                "KIVY_HOME": str(tmp_path / "kivy"),
+            },
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while "the rating pad is online" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        kiosk, window = hall.client("kiosk-01"), hall.client("window-04")
+        window.command("window.open")
+        served = []
+        for _ in range(2):
+            number = issue_for(kiosk, sample_config, "W04")["number"]
+            window.command("window.call_next")
+            window.command("window.start")
+            window.command("window.finish", {"outcome": "immediate"})
+            served.append(number)
+            deadline = time.monotonic() + 60
+            while f"{number} rated" not in log.read_text():
+                assert all(p.poll() is None for p in procs), log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+    finally:
+        _stop(procs)
+        screen.stop()
+        hall.stop()
+    given = _events(tmp_path / "hall.db", "rating.given")
+    assert len(given) == 2 and {g["window"] for g in given} == {"W04"}, given
