@@ -121,6 +121,16 @@ class RunningHall:
         self.broker.stop()
 
 
+def wait_until(pred: Callable[[], object], timeout: float, what: str, step: float = 0.02) -> None:
+    """Poll ``pred`` every ``step`` seconds until it is true; fail naming ``what`` after
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(step)
+
+
 def start_hall(config: HallConfig, directory: Path, service: bool = True, **kw: Any) -> RunningHall:
     passwords = secrets.ensure(directory / "secrets.toml", [c.id for c in config.clients])
     broker = Mosquitto(config, passwords, directory / "mosquitto", port=free_port())

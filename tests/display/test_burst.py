@@ -14,15 +14,7 @@ from display.voice.phrases import call_text
 from display.voice.player import RecordingSink
 from hall.conf import HallConfig
 from tests.display.helpers import issue_for
-from tests.support import Collector, start_hall
-
-
-def wait_until(pred, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+from tests.support import Collector, start_hall, wait_until
 
 
 @pytest.mark.slow
@@ -60,7 +52,9 @@ def test_36_windows_call_within_one_second(sample_config: HallConfig, tmp_path: 
         assert time.monotonic() - started < 1.0, "the 36 calls did not fit in one second"
         assert elapsed_send < 1.0
 
-        wait_until(lambda: len(runtime.presenter.call_log) >= 36, 10, "36 calls on the display")
+        wait_until(
+            lambda: len(runtime.presenter.call_log) >= 36, 10, "36 calls on the display", step=0.01
+        )
         events.wait_for(
             lambda _t, _b: (
                 sum(1 for _tt, e in events.messages if e.get("type") == "ticket.called") >= 36

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,7 @@ from display.runtime import DisplayRuntime
 from display.settings import DisplaySettings, ScreenSettings, VoiceConfig
 from display.voice.player import RecordingSink
 from hall.conf import HallConfig
-from tests.support import start_hall
-
-
-def wait_until(pred, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+from tests.support import start_hall, wait_until
 
 
 @pytest.mark.slow

@@ -3,21 +3,12 @@ with the same id when back, refused clearly when held too long, never doubled.""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from hall.conf import HallConfig
 from terminal.controller import WindowController
 from terminal.outbox import Outcome
-from tests.support import start_hall
-
-
-def wait_until(pred, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+from tests.support import start_hall, wait_until
 
 
 def outcome_of(ctrl: WindowController, ctype: str, timeout: float = 20) -> Outcome:
