@@ -8,8 +8,8 @@ from pathlib import Path
 from hall.codes import is_valid_case_number
 from hall.conf import HallConfig
 from terminal.controller import WindowController
-from tests.support import start_hall
-from tests.terminal.test_outbox import outcome_of, wait_until
+from tests.support import start_hall, wait_until
+from tests.terminal.test_outbox import outcome_of
 
 
 def _signed_in_window(ctrl: WindowController, staff: str) -> None:

@@ -11,12 +11,13 @@ import pytest
 
 from devices.printer.service import TicketPrinter
 from devices.printer.sim_model import BarcodeSymbol
+from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
 from terminal.controller import WindowController
 from terminal.notice import NoticePrinter
-from tests.support import start_hall
+from tests.support import RunningHall, start_hall, wait_until
 from tests.terminal.test_case_panel import _call, _signed_in_window
-from tests.terminal.test_outbox import outcome_of, wait_until
+from tests.terminal.test_outbox import outcome_of
 
 
 @pytest.fixture
@@ -26,6 +27,24 @@ def printer(tmp_path: Path) -> Iterator[TicketPrinter]:
         yield p
     finally:
         p.close()
+
+
+@pytest.fixture
+def window(
+    mini_config: HallConfig, tmp_path: Path, printer: TicketPrinter
+) -> Iterator[tuple[RunningHall, WindowController, PrinterSimulator]]:
+    """W02 with S012 signed in, printing its case notices on the simulator."""
+    sim = printer.simulator
+    assert sim is not None
+    hall = start_hall(mini_config, tmp_path)
+    ctrl = WindowController(mini_config, "W02", hall.endpoint("window-02"))
+    ctrl.notice_printer = NoticePrinter(mini_config, printer, "zh-Hant")
+    try:
+        _signed_in_window(ctrl, "S012")
+        yield hall, ctrl, sim
+    finally:
+        ctrl.stop()
+        hall.stop()
 
 
 def _register(ctrl: WindowController, hall, kind: str, **extra) -> str:
@@ -38,76 +57,56 @@ def _register(ctrl: WindowController, hall, kind: str, **extra) -> str:
 
 
 def test_supplement_and_promised_notices_in_three_copies(
-    mini_config: HallConfig, tmp_path: Path, printer: TicketPrinter
+    window: tuple[RunningHall, WindowController, PrinterSimulator],
 ) -> None:
-    sim = printer.simulator
-    assert sim is not None
-    hall = start_hall(mini_config, tmp_path)
-    ctrl = WindowController(mini_config, "W02", hall.endpoint("window-02"))
-    ctrl.notice_printer = NoticePrinter(mini_config, printer, "zh-Hant")
-    try:
-        _signed_in_window(ctrl, "S012")
-        missing = ["股東會決議原件", "公司章程"]
-        number = _register(ctrl, hall, "supplement", missing=missing)
-        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
-        assert ctrl.presenter.view().case.notice == "printed"
-        receipts = sim.wait_for_receipts(3, timeout=10)
-        assert len(receipts) == 3 and all(r.cut for r in receipts)
-        holders = []
-        for r in receipts:
-            codes = [e for e in r.elements if isinstance(e, BarcodeSymbol)]
-            assert [c.data for c in codes] == [number]
-            text = "\n".join(r.lines)
-            assert number in text
-            assert all(m in text for m in missing)
-            holders.append(next(line for line in r.lines if "聯" in line))
-        assert len(set(holders)) == 3  # window, applicant, business section
-        assert all(p.exists() for p in sim.png_paths)
+    hall, ctrl, sim = window
+    missing = ["股東會決議原件", "公司章程"]
+    number = _register(ctrl, hall, "supplement", missing=missing)
+    wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
+    assert ctrl.presenter.view().case.notice == "printed"
+    receipts = sim.wait_for_receipts(3, timeout=10)
+    assert len(receipts) == 3 and all(r.cut for r in receipts)
+    holders = []
+    for r in receipts:
+        codes = [e for e in r.elements if isinstance(e, BarcodeSymbol)]
+        assert [c.data for c in codes] == [number]
+        text = "\n".join(r.lines)
+        assert number in text
+        assert all(m in text for m in missing)
+        holders.append(next(line for line in r.lines if "聯" in line))
+    assert len(set(holders)) == 3  # window, applicant, business section
+    assert all(p.exists() for p in sim.png_paths)
 
-        ctrl.outcomes.clear()
-        promised = _register(ctrl, hall, "promised")
-        case = ctrl.presenter.view().case
-        assert case.number == promised and case.due
-        receipts = sim.wait_for_receipts(6, timeout=10)[3:]
-        y, m, d = (int(x) for x in case.due.split("-"))
-        assert all(f"{y}年{m}月{d}日" in "\n".join(r.lines) for r in receipts), receipts[0].lines
+    ctrl.outcomes.clear()
+    promised = _register(ctrl, hall, "promised")
+    case = ctrl.presenter.view().case
+    assert case.number == promised and case.due
+    receipts = sim.wait_for_receipts(6, timeout=10)[3:]
+    y, m, d = (int(x) for x in case.due.split("-"))
+    assert all(f"{y}年{m}月{d}日" in "\n".join(r.lines) for r in receipts), receipts[0].lines
 
-        ctrl.outcomes.clear()
-        _register(ctrl, hall, "immediate")
-        assert ctrl.presenter.view().case.notice is None  # 即辦件: no notice
-        assert len(sim.receipts) == 6
-    finally:
-        ctrl.stop()
-        hall.stop()
+    ctrl.outcomes.clear()
+    _register(ctrl, hall, "immediate")
+    assert ctrl.presenter.view().case.notice is None  # 即辦件: no notice
+    assert len(sim.receipts) == 6
 
 
 def test_reply_notice_gives_the_reason_and_a_failed_print_says_so(
-    mini_config: HallConfig, tmp_path: Path, printer: TicketPrinter
+    window: tuple[RunningHall, WindowController, PrinterSimulator],
 ) -> None:
-    sim = printer.simulator
-    assert sim is not None
-    hall = start_hall(mini_config, tmp_path)
-    ctrl = WindowController(mini_config, "W02", hall.endpoint("window-02"))
-    ctrl.notice_printer = NoticePrinter(mini_config, printer, "zh-Hant")
-    try:
-        _signed_in_window(ctrl, "S012")
-        number = _register(ctrl, hall, "reply", reason="經營範圍屬許可項目，須先取得許可證")
-        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
-        assert ctrl.presenter.view().case.notice == "printed"
-        receipts = sim.wait_for_receipts(3, timeout=10)
-        text = "\n".join(receipts[0].lines)
-        assert number in text and "不予受理原因：經營範圍屬許可項目，須先取得許可證" in text
+    hall, ctrl, sim = window
+    number = _register(ctrl, hall, "reply", reason="經營範圍屬許可項目，須先取得許可證")
+    wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
+    assert ctrl.presenter.view().case.notice == "printed"
+    receipts = sim.wait_for_receipts(3, timeout=10)
+    text = "\n".join(receipts[0].lines)
+    assert number in text and "不予受理原因：經營範圍屬許可項目，須先取得許可證" in text
 
-        sim.flags.paper_out = True  # the window's printer has run out of paper
-        ctrl.outcomes.clear()
-        _register(ctrl, hall, "promised")
-        wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
-        assert ctrl.presenter.view().case.notice == "print_failed"
-        assert len(sim.receipts) == 3
-        assert (
-            hall.service is not None
-        )  # the case is registered and the ticket finished all the same
-        assert ctrl.presenter.view().ticket is None
-    finally:
-        ctrl.stop()
-        hall.stop()
+    sim.flags.paper_out = True  # the window's printer has run out of paper
+    ctrl.outcomes.clear()
+    _register(ctrl, hall, "promised")
+    wait_until(lambda: ctrl.presenter.view().case.notice != "printing", 15, "notice")
+    assert ctrl.presenter.view().case.notice == "print_failed"
+    assert len(sim.receipts) == 3
+    assert hall.service is not None  # the case is registered and the ticket finished all the same
+    assert ctrl.presenter.view().ticket is None

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hall.conf import HallConfig
 from terminal.controller import WindowController
-from tests.support import start_hall
-from tests.terminal.test_outbox import outcome_of, wait_until
+from tests.support import start_hall, wait_until
+from tests.terminal.test_outbox import outcome_of
 
 
 def test_sign_in_shows_who_serves_and_sign_out_clears_it(mini_config: HallConfig, tmp_path: Path):
