@@ -3,7 +3,8 @@
 A reader thread pulls frames from the source (a blocking ``read`` on a stuck camera
 cannot hang the worker: the worker waits for frames with a timeout and reports a fault).
 A live camera that gives no frames for ``frame_timeout_s`` is released and opened again
-by the reader thread itself (never while another thread reads it), until frames return.
+by the reader thread itself (never while another thread reads it), at doubling intervals
+up to ``max_reopen_s``, until frames return.
 The worker runs the cheap first pass on every frame and the full ladder, within a time
 budget, on frames where the first pass found nothing. A code is reported once it was
 read in ``stable_frames`` of the last ``window`` frames, and not again while it stays in
@@ -74,6 +75,7 @@ class CameraScanner:
         hall_code: str,
         symbologies: Sequence[str] = DEFAULT_SYMBOLOGIES,
         reopen: Callable[[], FrameSource] | None = None,
+        max_reopen_s: float = 10.0,
     ) -> None:
         if not 1 <= stable_frames <= window:
             raise ValueError("need 1 <= stable_frames <= window")
@@ -87,6 +89,9 @@ class CameraScanner:
         self.window = window
         self.hold_off_s = hold_off_s
         self.frame_timeout_s = frame_timeout_s
+        self.max_reopen_s = max_reopen_s
+        """A silent camera is reopened after ``frame_timeout_s``, then at doubling
+        intervals up to this (reset when frames come)."""
         self.deep_budget_s = deep_budget_s
         self.hall_code = hall_code
         self.symbologies = tuple(symbologies)
@@ -157,13 +162,14 @@ class CameraScanner:
     def _read_frames(self) -> None:
         live = self.source.live
         failing_since: float | None = None
+        wait = self.frame_timeout_s
         while not self._stop.is_set():
             try:
                 ok, frame = self.source.read()
             except Exception:  # a driver error is a missing frame
                 ok, frame = False, None
             if ok and frame is not None:
-                failing_since = None
+                failing_since, wait = None, self.frame_timeout_s
                 self._put(frame, block=not live)
                 continue
             if not live:
@@ -172,9 +178,12 @@ class CameraScanner:
             now = time.monotonic()
             if failing_since is None:
                 failing_since = now
-            elif self._reopen is not None and now - failing_since >= self.frame_timeout_s:
+            elif self._reopen is not None and now - failing_since >= wait:
                 self._reopen_source()
                 failing_since = time.monotonic()
+                # a camera that stays away is tried less often (each try may log a driver
+                # warning), but at least every max_reopen_s
+                wait = min(wait * 2, max(self.max_reopen_s, self.frame_timeout_s))
             self._stop.wait(0.05)
 
     def _reopen_source(self) -> None:

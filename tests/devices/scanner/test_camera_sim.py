@@ -58,7 +58,9 @@ def test_codes_from_the_stream_then_a_hung_and_an_unplugged_camera_recover() -> 
             _wait(scanner, "fault")
             camera.plug()  # same port: the scanner's reopen finds it
             _wait(scanner, "recovered")
-            assert scanner.stats.reopens >= 2
+            # the unplugged one was opened again (a hung stream thawed before the capture's
+            # read timeout may simply go on)
+            assert scanner.stats.reopens >= 1
         finally:
             scanner.stop()
         assert all(not t.is_alive() for t in scanner._threads)

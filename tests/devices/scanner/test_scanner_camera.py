@@ -213,3 +213,33 @@ def test_folder_source_skips_unreadable_files(tmp_path: Path) -> None:
             break
         frames.append(frame)
     assert len(frames) == 2 and source.skipped == [tmp_path / "b.png"]
+
+
+def test_a_camera_that_stays_away_is_reopened_less_and_less_often() -> None:
+    """Reopens after frame_timeout_s, then at doubling intervals up to max_reopen_s; on the
+    reader thread, and a stop while it waits ends it."""
+    opened: list[str] = []
+
+    class Away:
+        live = True
+
+        def read(self) -> tuple[bool, np.ndarray | None]:
+            return False, None
+
+        def release(self) -> None:
+            pass
+
+    def reopen() -> Away:
+        opened.append(threading.current_thread().name)
+        return Away()
+
+    scanner = CameraScanner(
+        Away(), hall_code="GY", frame_timeout_s=0.1, max_reopen_s=0.4, reopen=reopen
+    ).start()
+    assert scanner.next_event(timeout=5.0).kind == "fault"
+    time.sleep(3.0)
+    scanner.stop(timeout=2.0)
+    # 0.1, 0.2, 0.4, 0.4, ... s apart: at most 3 s / 0.4 s + 3 (a slower machine: fewer)
+    assert 1 <= len(opened) <= 11, opened
+    assert set(opened) == {"camera-reader"}
+    assert all(not t.is_alive() for t in scanner._threads)
