@@ -15,8 +15,8 @@ from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
 from terminal.controller import WindowController
 from terminal.notice import NoticePrinter
-from tests.support import RunningHall, start_hall, wait_until
-from tests.terminal.test_case_panel import _call, _signed_in_window
+from tests.support import RunningHall, wait_until
+from tests.terminal.test_case_panel import _call
 from tests.terminal.test_outbox import outcome_of
 
 
@@ -31,20 +31,13 @@ def printer(tmp_path: Path) -> Iterator[TicketPrinter]:
 
 @pytest.fixture
 def window(
-    mini_config: HallConfig, tmp_path: Path, printer: TicketPrinter
-) -> Iterator[tuple[RunningHall, WindowController, PrinterSimulator]]:
+    hall: RunningHall, w02: WindowController, mini_config: HallConfig, printer: TicketPrinter
+) -> tuple[RunningHall, WindowController, PrinterSimulator]:
     """W02 with S012 signed in, printing its case notices on the simulator."""
     sim = printer.simulator
     assert sim is not None
-    hall = start_hall(mini_config, tmp_path)
-    ctrl = WindowController(mini_config, "W02", hall.endpoint("window-02"))
-    ctrl.notice_printer = NoticePrinter(mini_config, printer, "zh-Hant")
-    try:
-        _signed_in_window(ctrl, "S012")
-        yield hall, ctrl, sim
-    finally:
-        ctrl.stop()
-        hall.stop()
+    w02.notice_printer = NoticePrinter(mini_config, printer, "zh-Hant")
+    return hall, w02, sim
 
 
 def _register(ctrl: WindowController, hall, kind: str, **extra) -> str:
