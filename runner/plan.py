@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hall.conf import HallConfig
 from hall.conf.machine import App, AppKind, MachineFile, SimKind
+from hall.conf.staff import StaffRole
 from hall.net import free_port, port_open
 from hall.runtime import RuntimeDir
 from runner.display import DisplayPlan, plan_display, socket_of, xvfb_argv
@@ -46,8 +47,8 @@ class UpPlan:
     screens: list[tuple[Path, str]] = field(default_factory=list)
     """On a virtual screen: (newest screenshot, what it shows) per screen."""
     staffed: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Demo: window terminal client -> (its window, the staff id simulated staff sign in
-    with, pressing its buttons: ``hall demo-staff``)."""
+    """Demo: window terminal or guide console client -> (its window, "" for the console; the
+    staff id simulated staff sign in with, pressing its buttons: ``hall demo-staff``)."""
 
 
 def screen_files(index: int) -> tuple[str, str]:
@@ -100,10 +101,18 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             plan.staffed[client] = (window_id, pick_staff(config, window_id, SAMPLE_PIN))
         except NoStaff as exc:
             plan.notes.append(f"terminal {client}: no simulated staff at {window_id}: {exc}")
+    for app in [a for a in apps if a.kind is AppKind.GUIDE] if touch else ():
+        try:  # a simulated guide officer signs in at the guide console
+            role = StaffRole.GUIDE_OFFICER
+            plan.staffed[app.client] = ("", pick_staff(config, None, SAMPLE_PIN, role=role))
+        except NoStaff as exc:
+            plan.notes.append(f"guide {app.client}: no simulated officer: {exc}")
 
     # Half of the applicants look for what one staffed terminal serves: each has tickets to call.
     prefer = []
     for window_id, _ in plan.staffed.values():
+        if not window_id:
+            continue
         unit = config.window_by_id[window_id].unit
         prefer += ["--prefer", ",".join([unit, *sorted(config.items_by_window[window_id])])]
 
@@ -200,11 +209,12 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
                 )
             )
             env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
-        elif app.client in plan.staffed:  # simulated staff press this terminal's buttons
+        elif app.client in plan.staffed:  # simulated staff press this app's buttons
             window_id, staff = plan.staffed[app.client]
             touch_port = free_port()
             argv = [*HALL, "demo-staff", "--config", str(opts.config_dir)]
-            argv += ["--listen", f"127.0.0.1:{touch_port}", "--window", window_id]
+            argv += ["--listen", f"127.0.0.1:{touch_port}"]
+            argv += ["--window", window_id] if window_id else ["--console", "guide"]
             plan.children.append(
                 Child(
                     f"staff-{app.client}",
@@ -276,9 +286,11 @@ def window_of(config: HallConfig, app: App) -> str:
 
 def describe(app: App, staffed: dict[str, tuple[str, str]]) -> str:
     """What the banner says runs on a screen: ``display display-lobby``, ``terminal
-    window-04 at W04, simulated staff S016``."""
+    window-04 at W04, simulated staff S016``, ``guide guide-01, simulated officer S008``."""
     if app.client in staffed:
         window_id, staff = staffed[app.client]
+        if not window_id:
+            return f"{app.kind.value} {app.client}, simulated officer {staff}"
         return f"{app.kind.value} {app.client} at {window_id}, simulated staff {staff}"
     return f"{app.kind.value} {app.client}"
 

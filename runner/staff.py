@@ -14,6 +14,9 @@ The demo traffic's headless window staff leave these windows alone (``hall demo-
 The person is the window's first window staff in the roster whose PIN is ``--pin``
 (``1234``, the sample roster's) unless ``--staff`` names one. When the terminal restarts it
 connects again and the person carries on.
+
+``--console guide`` puts a simulated guide officer at the guide console instead: signed in
+the same way, looking at one page after another.
 """
 
 from __future__ import annotations
@@ -44,8 +47,15 @@ class NoStaff(RuntimeError):
     """Nobody of the roster can sign in to the window with the PIN given."""
 
 
-def pick_staff(config: HallConfig, window_id: str, pin: str, staff: str | None = None) -> str:
-    """The staff id the simulated person signs in with at ``window_id``."""
+def pick_staff(
+    config: HallConfig,
+    window_id: str | None,
+    pin: str,
+    staff: str | None = None,
+    role: StaffRole = StaffRole.WINDOW_STAFF,
+) -> str:
+    """The staff id the simulated person signs in with: at ``window_id`` (window staff), or
+    as ``role`` anywhere (a console: ``window_id`` None)."""
     roster = config.roster
     if roster is None:
         raise NoStaff("the hall has no staff roster (staff.toml)")
@@ -54,10 +64,66 @@ def pick_staff(config: HallConfig, window_id: str, pin: str, staff: str | None =
             raise NoStaff(f"{staff}: unknown, or the PIN is not {pin!r}")
         return staff.upper()
     for member in roster.staff:
-        serves = member.window == window_id and StaffRole.WINDOW_STAFF in member.roles
-        if serves and roster.authenticate(member.id, pin) is not None:
+        fits = role in member.roles and (window_id is None or member.window == window_id)
+        if fits and roster.authenticate(member.id, pin) is not None:
             return member.id
-    raise NoStaff(f"no window staff of {window_id} has the PIN given (--pin, --staff)")
+    where = f"window staff of {window_id}" if window_id else role.value
+    raise NoStaff(f"no {where} has the PIN given (--pin, --staff)")
+
+
+def await_online(app: AppLink, stop: threading.Event, name: str) -> None:
+    """Until the app is connected to the hall and shows what the service says."""
+    while not stop.is_set():
+        try:
+            app.wait_for(
+                lambda s: s.get("connection") == "online" and s.get("status") != "unknown",
+                60,
+                "the app online",
+            )
+            log.info("%s: online", name)
+            return
+        except TouchFailed:
+            log.info("%s: not online yet", name)
+
+
+class GuideOfficer:
+    """A simulated guide officer at the guide console: signs in with staff id and PIN, then
+    looks at one page after another (queues, windows, ratings ...), as the officer does."""
+
+    def __init__(
+        self, staff: str, pin: str, rng: random.Random, pace: float, stop: threading.Event
+    ):
+        self.staff = staff
+        self.pin = pin
+        self.rng = rng
+        self.pace = pace
+        self.stop = stop
+
+    def serve(self, con: AppLink) -> None:
+        await_online(con, self.stop, "guide console")
+        while not self.stop.is_set():
+            try:
+                state = con.state()
+                if not state.get("signed_in"):
+                    self.sign_in(con)
+                else:
+                    tabs = sorted(i[4:] for i in con.request("ids") if i.startswith("tab_"))
+                    others = [t for t in tabs if t != state.get("tab")]
+                    if others:
+                        con.tap(f"key:tab:{self.rng.choice(others)}")
+            except TouchFailed as exc:
+                log.info("guide console: %s", exc)
+            if self.stop.wait(self.rng.uniform(15, 30) * self.pace):
+                return
+
+    def sign_in(self, con: AppLink) -> None:
+        con.tap("staff_in")
+        con.type(self.staff)
+        con.tap("pin_in")
+        con.type(self.pin)
+        con.tap("sign_in")
+        con.wait_for(lambda s: s.get("signed_in"), 15, "the sign-in")
+        log.info("guide console: %s signed in", self.staff)
 
 
 class WindowStaff:
@@ -88,12 +154,7 @@ class WindowStaff:
 
     def serve(self, term: AppLink) -> None:
         """Work the terminal until stopped or it goes away (ConnectionError)."""
-        term.wait_for(
-            lambda s: s.get("connection") == "online" and s.get("status") != "unknown",
-            90,
-            "the terminal online",
-        )
-        log.info("%s: the terminal is online", self.window_id)
+        await_online(term, self.stop, self.window_id)
         while self.pause(1, 3):
             try:
                 self.one(term)
@@ -211,39 +272,34 @@ class WindowStaff:
 
 
 def serve_forever(
-    config: HallConfig,
-    listen: tuple[str, int],
-    window_id: str,
-    staff: str,
-    pin: str,
-    pace: float,
-    seed: int | None,
+    listen: tuple[str, int], name: str, person: WindowStaff | GuideOfficer, stop: threading.Event
 ) -> int:
-    stop = threading.Event()
+    """Accept the app's driver connection on ``listen`` and let ``person`` work it, again
+    whenever the app restarts; ``name`` (a window, ``guide console``) is for the log."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    person = WindowStaff(config, window_id, staff, pin, random.Random(seed), pace, stop)
     server = socket.create_server(listen)
     server.settimeout(0.5)
-    log.info("%s: %s waits for the terminal on %s:%d", window_id, staff, *listen)
+    log.info("%s: %s waits for the app on %s:%d", name, person.staff, *listen)
     while not stop.is_set():
         try:
             conn, peer = server.accept()
         except TimeoutError:
             continue
-        log.debug("%s: connection from %s:%d", window_id, *peer)
-        term = AppLink(conn)
+        log.debug("%s: connection from %s:%d", name, *peer)
+        app = AppLink(conn)
         try:
-            person.serve(term)
+            person.serve(app)
         except (ConnectionError, TouchFailed) as exc:
-            if term.answered:
-                log.warning("%s: terminal link lost (%s); waiting for it again", window_id, exc)
+            if app.answered:
+                log.warning("%s: link lost (%s); waiting for it again", name, exc)
             else:  # hall up's check that this process listens: it connects and closes
-                log.debug("%s: a connection that closed at once (%s)", window_id, exc)
+                log.debug("%s: a connection that closed at once (%s)", name, exc)
         finally:
-            term.close()
+            app.close()
     server.close()
-    log.info("%s: tickets finished: %d", window_id, person.finished)
+    if isinstance(person, WindowStaff):
+        log.info("%s: tickets finished: %d", name, person.finished)
     return 0
 
 
@@ -253,8 +309,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--config", default="config")
     p.add_argument("--listen", required=True, help="HOST:PORT the terminal's driver connects to")
-    p.add_argument("--window", required=True, help="the terminal's window, e.g. W04")
-    p.add_argument("--staff", default=None, help="staff id (default: the window's first)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--window", help="the terminal's window, e.g. W04")
+    where.add_argument(
+        "--console", choices=("guide",), help="a guide officer at the guide console instead"
+    )
+    p.add_argument(
+        "--staff", default=None, help="staff id (default: the first of the window or role)"
+    )
     p.add_argument(
         "--pin", default=SAMPLE_PIN, help="the staff member's PIN (default: the sample roster's)"
     )
@@ -268,13 +330,20 @@ def _main(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = load_or_exit(args.config)
-    window_id = args.window.upper()
+    window_id = args.window.upper() if args.window else None
+    name = window_id or "guide console"
+    role = StaffRole.WINDOW_STAFF if window_id else StaffRole.GUIDE_OFFICER
     try:
-        staff = pick_staff(config, window_id, args.pin, args.staff)
+        staff = pick_staff(config, window_id, args.pin, args.staff, role)
     except NoStaff as exc:
-        log.error("%s: %s", window_id, exc)
+        log.error("%s: %s", name, exc)
         return 2
     host, _, port = args.listen.rpartition(":")
-    return serve_forever(
-        config, (host or "127.0.0.1", int(port)), window_id, staff, args.pin, args.pace, args.seed
-    )
+    stop = threading.Event()
+    rng = random.Random(args.seed)
+    person: WindowStaff | GuideOfficer
+    if window_id:
+        person = WindowStaff(config, window_id, staff, args.pin, rng, args.pace, stop)
+    else:
+        person = GuideOfficer(staff, args.pin, rng, args.pace, stop)
+    return serve_forever((host or "127.0.0.1", int(port)), name, person, stop)

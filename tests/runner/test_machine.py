@@ -294,3 +294,21 @@ def test_a_terminal_gets_no_simulated_staff_without_the_pin(
     ]
     traffic = list(plan.children[names.index("demo-traffic")].argv)
     assert traffic[traffic.index("--skip-windows") + 1] == "W04"
+
+
+def test_demo_plan_signs_a_simulated_officer_in_at_the_guide_console(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    machine, _ = load_machine(sample_config)
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"guide"}, demo=True))
+    assert plan.staffed == {"guide-01": ("", "S010")}  # the first guide officer
+    by_name = {c.name: c for c in plan.children}
+    staff = list(by_name["staff-guide-01"].argv)
+    assert staff[staff.index("--console") + 1] == "guide" and "--window" not in staff
+    assert by_name["guide-guide-01"].env["HALL_UI_DRIVER"] == staff[staff.index("--listen") + 1]
+    assert ("latest-2.png", "guide guide-01, simulated officer S010") in [
+        (p.name, what) for p, what in plan.screens
+    ]
+    traffic = list(by_name["demo-traffic"].argv)
+    assert "--skip-windows" not in traffic  # no terminal on this machine

@@ -214,3 +214,49 @@ def test_simulated_applicants_rate_on_the_windows_rating_pad(
         hall.stop()
     given = _events(tmp_path / "hall.db", "rating.given")
     assert len(given) == 2 and {g["window"] for g in given} == {"W04"}, given
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_a_simulated_guide_officer_signs_in_at_the_console(
+    sample_config: HallConfig, tmp_path: Path
+) -> None:
+    hall = start_hall(sample_config, tmp_path)
+    screen = Xvfb("1920x1080x24")
+    port = free_port()
+    procs: Procs = []
+    log = tmp_path / "officer.log"
+    try:
+        _spawn(
+            procs,
+            [sys.executable, "-m", "hall.cli", "demo-staff", "--config",
+             str(sample_config.directory), "--listen", f"127.0.0.1:{port}",
+             "--console", "guide", "--pace", "0.05"],
+            log,
+        )  # fmt: skip
+        _wait_listening(port, log)
+        _spawn(procs, hall_app_argv(hall, "guide", "guide-01"), tmp_path / "guide.log", {
+            "DISPLAY": screen.display,
+            "HALL_UI_DRIVER": f"127.0.0.1:{port}",
+            "KIVY_HOME": str(tmp_path / "kivy"),
+        })  # fmt: skip
+        deadline = time.monotonic() + 120
+        while "guide console: S010 signed in" not in log.read_text():
+            assert all(p.poll() is None for p in procs), log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+    finally:
+        _stop(procs)
+        screen.stop()
+        hall.stop()
+    signed = _events(tmp_path / "hall.db", "staff.signed_in")
+    assert any(e.get("staff") == "S010" and e.get("client") == "guide-01" for e in signed), signed
+
+
+def hall_app_argv(hall, kind: str, client: str) -> list[str]:
+    """``hall <kind>`` as hall up starts it, against the test hall."""
+    return [sys.executable, "-m", "hall.cli", kind, "--client", client,
+            "--config", str(hall.config.directory), "--var", str(hall.directory),
+            "--broker-port", str(hall.port)]  # fmt: skip
