@@ -42,6 +42,10 @@ class StaffOnDuty(RecordDomain):
         super().bind(engine)
         engine.actor_of = self.actor_of
         engine.staff_at_window = self.at_window
+        roster = engine.config.roster
+        for entry in self.on_duty.values():  # replayed before the engine was bound: names
+            person = roster.by_id.get(entry["staff"]) if roster else None
+            entry["name"] = person.name if person else entry["staff"]
 
     # ------------------------------------------------------------------ queries
 
@@ -72,7 +76,9 @@ class StaffOnDuty(RecordDomain):
         self.dirty.add("staff")
         if data.get("window"):
             self.dirty.add(f"window/{data['window']}")
-        elif etype == "staff.signed_out":
+        elif etype == "staff.signed_out" and self.engine is not None:
+            # (Not while the log is replayed at start, before the engine is bound: every
+            # snapshot is published then anyway.)
             self.dirty.update(f"window/{w.id}" for w in self.engine.config.windows)
 
     # ------------------------------------------------------------------ commands
