@@ -61,6 +61,9 @@ class Engine:
         """Client id -> the staff signed in there (set by the staff domain)."""
         self.staff_at_window: Callable[[str], dict[str, Any] | None] = lambda _window: None
         """Window id -> who serves there (``{"staff", "name"}``), for its snapshot."""
+        self.before_command: Callable[[Client, str, float], None] = lambda _c, _t, _now: None
+        """Runs before each command but pings (set by the staff domain: a leave desk's sign-in
+        that lapsed is signed out first, so the command finds nobody signed in there)."""
         self.clock_behind: str | None = None
         """The local date when the clock reads earlier than the open business day, else None."""
         self.estimator = WaitEstimator(config)
@@ -104,6 +107,7 @@ class Engine:
         now = self.now()
         if ctype != "service.ping":
             self.roll_day(now)
+            self.before_command(client, ctype, now)
         self.actor = self.actor_of(client.id)
         try:
             return self._handlers[ctype](client, args, now)

@@ -76,6 +76,10 @@ class RecordDomain:
         """Command type -> handler ``(client, args, now) -> result``, emitting via the engine."""
         return {}
 
+    def tick(self, now: float) -> None:
+        """The writer's periodic tick (every ``tick_interval_s`` of its clock, with or without
+        commands): time-driven events, emitted via the engine."""
+
 
 class Records:
     """The record domains of one writer, and their checkpoints."""

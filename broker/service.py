@@ -289,6 +289,8 @@ class QueueService:
             if now - self._last_tick >= self.tick_interval_s:
                 self._last_tick = now
                 self.engine.roll_day(now)
+                for domain in self.records.domains:
+                    domain.tick(now)
                 events += self.engine.take_emitted()
             for msg in batch:
                 out = self._handle(msg)

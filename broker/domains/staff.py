@@ -4,6 +4,13 @@ A person signs in with ``staff.sign_in``; the PIN is checked against the salted 
 ``staff.toml`` and never stored or logged. From then on every event their commands cause
 carries ``by`` (the engine adds it), and a window's snapshot names who serves there. Sign-ins
 end with the business day.
+
+A sign-in at a leave desk (role ``leave``: ``hall leave`` signs in, sends one command, signs
+out) also lapses after ``[staff] leave_desk_session_s`` of the writer's clock without a command
+from that desk: a ``hall leave`` killed before its sign-out must not leave its person signed in
+for whoever else has that desk's password. The lapse is a ``staff.signed_out`` with
+``reason = "lapsed"``, emitted before the next command from that desk (which then finds nobody
+signed in) or by the writer's tick when no command comes. Other clients' sign-ins do not lapse.
 """
 
 from __future__ import annotations
@@ -34,14 +41,19 @@ class StaffOnDuty(RecordDomain):
         super().__init__()
         self.on_duty: dict[str, dict[str, Any]] = {}
         """client id -> {"client", "staff", "name", "window"}."""
+        self.last_command: dict[str, float] = {}
+        """Leave desk client id -> the writer's clock at its sign-in or its last command since
+        (from the sign-in event's ``at`` after a restart: a lapse comes sooner, never later)."""
 
     def reset(self) -> None:
         self.on_duty = {}
+        self.last_command = {}
 
     def bind(self, engine: Any) -> None:
         super().bind(engine)
         engine.actor_of = self.actor_of
         engine.staff_at_window = self.at_window
+        engine.before_command = self.before_command
         roster = engine.config.roster
         for entry in self.on_duty.values():  # replayed before the engine was bound: names
             person = roster.by_id.get(entry["staff"]) if roster else None
@@ -71,8 +83,11 @@ class StaffOnDuty(RecordDomain):
                 "name": person.name if person else data["staff"],
                 "window": data.get("window"),
             }
+            if data.get("at") is not None:  # a leave desk: its sign-in lapses when idle
+                self.last_command[data["client"]] = float(data["at"])
         else:
             self.on_duty.pop(data["client"], None)
+            self.last_command.pop(data["client"], None)
         self.dirty.add("staff")
         if data.get("window"):
             self.dirty.add(f"window/{data['window']}")
@@ -80,6 +95,49 @@ class StaffOnDuty(RecordDomain):
             # (Not while the log is replayed at start, before the engine is bound: every
             # snapshot is published then anyway.)
             self.dirty.update(f"window/{w.id}" for w in self.engine.config.windows)
+
+    # ------------------------------------------------------------------ lapse
+
+    def _lapse_s(self) -> float:
+        return float(self.engine.config.hall_file.staff.leave_desk_session_s)
+
+    def _lapse_if_idle(self, client_id: str, now: float) -> bool:
+        """Sign out the leave desk's person when its last command is ``leave_desk_session_s``
+        or more ago on the writer's clock; True when it lapsed."""
+        entry = self.on_duty.get(client_id)
+        if entry is None:
+            return False
+        # A sign-in replayed from a log without ``at`` starts its timer now.
+        last = self.last_command.setdefault(client_id, now)
+        if now < last:  # the clock was stepped back: count from now, not from the future
+            self.last_command[client_id] = now
+            return False
+        if now - last < self._lapse_s():
+            return False
+        data = {
+            "client": client_id,
+            "staff": entry["staff"],
+            "reason": "lapsed",
+            "idle_s": round(now - last, 1),
+        }
+        self.engine.emit("staff.signed_out", data, now)
+        return True
+
+    def before_command(self, client: Client, ctype: str, now: float) -> None:
+        """Every command but a ping: a leave desk's lapsed sign-in ends first; a command from a
+        desk with a live sign-in counts as activity (a sign-in only once the PIN is right)."""
+        if client.role is not Role.LEAVE or client.id not in self.on_duty:
+            return
+        if not self._lapse_if_idle(client.id, now) and ctype != "staff.sign_in":
+            self.last_command[client.id] = now
+
+    def tick(self, now: float) -> None:
+        """With no command coming, a lapsed leave-desk sign-in still ends (and is logged)."""
+        clients = self.engine.config.client_by_id
+        for client_id in list(self.on_duty):
+            client = clients.get(client_id)
+            if client is not None and client.role is Role.LEAVE:
+                self._lapse_if_idle(client_id, now)
 
     # ------------------------------------------------------------------ commands
 
@@ -111,8 +169,16 @@ class StaffOnDuty(RecordDomain):
                 out = {"client": other, "staff": person.id, "by": person.id}
                 self.engine.emit("staff.signed_out", out, now)
         if not previous or previous["staff"] != person.id:
-            data = {"client": client.id, "staff": person.id, "window": client.window}
+            data: dict[str, Any] = {
+                "client": client.id,
+                "staff": person.id,
+                "window": client.window,
+            }
+            if client.role is Role.LEAVE:  # lapses after leave_desk_session_s without a command
+                data.update(at=now, lapse_s=self._lapse_s())
             self.engine.emit("staff.signed_in", {**data, "by": person.id}, now)
+        elif client.role is Role.LEAVE:
+            self.last_command[client.id] = now  # the same person again: their timer restarts
         return {"staff": self.on_duty[client.id]}
 
     def _sign_out(self, client: Client, _a: Any, now: float) -> dict[str, Any]:

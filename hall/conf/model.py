@@ -195,6 +195,15 @@ class AppointmentRules(Strict):
     days_ahead: int = Field(default=14, ge=1, le=90)
 
 
+class StaffSessions(Strict):
+    """How long staff sign-ins last in the writer (``[staff]``)."""
+
+    leave_desk_session_s: float = Field(default=120, ge=15, le=3600)
+    """A sign-in at a leave desk (role ``leave``, ``hall leave``) lapses after this many
+    seconds of the writer's clock without a command from that desk, so a ``hall leave``
+    killed between sign-in and sign-out does not leave its person signed in there."""
+
+
 class HallFile(Strict):
     """Contents of ``hall.toml``."""
 
@@ -202,6 +211,7 @@ class HallFile(Strict):
     hours: Hours
     queue: QueueRules = QueueRules()
     appointments: AppointmentRules = AppointmentRules()
+    staff: StaffSessions = StaffSessions()
     priority: list[PriorityClass] = Field(min_length=1)
     mqtt: MqttSettings = MqttSettings()
 

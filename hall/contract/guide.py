@@ -228,11 +228,19 @@ class StaffSignedIn(ReadModel):
     client: str
     staff: str
     window: str | None = None
+    at: float | None = None
+    """A leave desk only: the writer's clock at the sign-in (seconds since the epoch)."""
+    lapse_s: float | None = None
+    """A leave desk only: the sign-in lapses after this long without a command there."""
 
 
 class StaffSignedOut(ReadModel):
     client: str
     staff: str
+    reason: Literal["lapsed"] | None = None
+    """``lapsed``: the writer ended a leave desk's idle sign-in (no ``by``)."""
+    idle_s: float | None = None
+    """With ``lapsed``: seconds since the desk's last command (or its sign-in)."""
 
 
 class TicketMoved(ReadModel):
