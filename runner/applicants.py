@@ -144,7 +144,8 @@ class Applicants:
         self.pause(0.5, 1.5)
         kiosk.tap(f"key:entry:{self._pick(kiosk, favour, 'department')}")
         self.pause(0.5, 2)
-        kiosk.tap(f"key:entry:{self._pick(kiosk, favour, 'item')}")
+        item = self._pick(kiosk, favour, "item")
+        kiosk.tap(f"key:entry:{item}")
         kiosk.wait_for(lambda s: s.get("screen") == "confirm", 10)
         self.pause(1, 3)  # reads the one-time notice
         kiosk.tap("take")
@@ -154,7 +155,7 @@ class Applicants:
         )
         if state.get("screen") == "issued":
             self.issued += 1
-            log.info("ticket %s (%s)", state.get("number"), state.get("item_name", ""))
+            log.info("ticket %s (%s)", state.get("number"), item)
             self.pause(2, 5)  # takes the slip
             kiosk.tap("done")
         else:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from hall.conf import HallConfig
-from hall.net import free_port
-from tests.runner.test_staff import Procs, _spawn, _stop, _wait_listening
+from tests.runner.test_staff import Procs, _listening, _spawn, _stop
 from tests.support import start_hall
 from ui.xvfb import Xvfb
 
@@ -29,17 +28,15 @@ def test_applicants_find_a_preferred_windows_item_on_a_later_page(
     w06 = sorted(sample_config.items_by_window["W06"])
     hall = start_hall(sample_config, tmp_path)
     screen = Xvfb("1920x1080x24")
-    port = free_port()
     procs: Procs = []
     log = tmp_path / "applicants.log"
     try:
-        _spawn(
+        port = _listening(
             procs,
-            [sys.executable, "-m", "hall.cli", "demo-applicants", "--listen", f"127.0.0.1:{port}",
-             "--pace", "0.1", "--prefer", ",".join(["U02", *w06]), "--prefer-share", "1"],
+            [sys.executable, "-m", "hall.cli", "demo-applicants", "--pace", "0.1",
+             "--prefer", ",".join(["U02", *w06]), "--prefer-share", "1"],
             log,
         )  # fmt: skip
-        _wait_listening(port, log)
         _spawn(
             procs,
             [sys.executable, "-m", "hall.cli", "kiosk", "--kiosk-id", "kiosk-01",

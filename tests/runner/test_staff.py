@@ -68,11 +68,25 @@ def _stop(procs: Procs) -> None:
             p.kill()
 
 
-def _wait_listening(port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while not port_open("127.0.0.1", port):
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
+def _listening(procs: Procs, argv: list[str], log: Path) -> int:
+    """Start a simulator that listens (``argv`` + ``--listen``) on a free port; its port once
+    it accepts. Another port is tried when the one found free was taken meanwhile (other
+    tests run at the same time)."""
+    for _ in range(3):
+        port = free_port()
+        _spawn(procs, [*argv, "--listen", f"127.0.0.1:{port}"], log)
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port):
+            if procs[-1].poll() is not None:
+                break
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        else:
+            return port
+        if "Address already in use" not in log.read_text():
+            raise AssertionError(log.read_text())
+        procs.pop()
+    raise AssertionError(log.read_text())
 
 
 def _events(db: Path, etype: str) -> list[dict]:
@@ -96,7 +110,6 @@ def test_simulated_staff_press_the_terminals_buttons(
     each command as that terminal's, given by that person."""
     hall = start_hall(sample_config, tmp_path)
     screen = Xvfb("1920x1080x24")
-    port = free_port()
     logs = tmp_path / "logs"
     logs.mkdir()
     procs: Procs = []
@@ -105,13 +118,12 @@ def test_simulated_staff_press_the_terminals_buttons(
         kiosk = hall.client("kiosk-01")
         numbers = {issue_for(kiosk, sample_config, "W04")["number"] for _ in range(2)}
         config = str(sample_config.directory)
-        _spawn(
+        port = _listening(
             procs,
             [sys.executable, "-m", "hall.cli", "demo-staff", "--config", config,
-             "--listen", f"127.0.0.1:{port}", "--window", "W04", "--pace", "0.1", "--seed", "3"],
+             "--window", "W04", "--pace", "0.1", "--seed", "3"],
             logs / "staff.log",
         )  # fmt: skip
-        _wait_listening(port, logs / "staff.log")
         _spawn(
             procs,
             [sys.executable, "-m", "hall.cli", "terminal", "--client", "window-04",
@@ -167,17 +179,14 @@ def test_simulated_applicants_rate_on_the_windows_rating_pad(
     (a level; a reason chip for a low one), and the service records the rating."""
     hall = start_hall(sample_config, tmp_path)
     screen = Xvfb("1920x1080x24")
-    port = free_port()
     procs: Procs = []
     log = tmp_path / "raters.log"
     try:
-        _spawn(
+        port = _listening(
             procs,
-            [sys.executable, "-m", "hall.cli", "demo-raters", "--listen", f"127.0.0.1:{port}",
-             "--pace", "0.1", "--walk-away", "0"],
+            [sys.executable, "-m", "hall.cli", "demo-raters", "--pace", "0.1", "--walk-away", "0"],
             log,
-        )  # fmt: skip
-        _wait_listening(port, log)
+        )
         _spawn(
             procs,
             [sys.executable, "-m", "hall.cli", "rating", "--client", "rating-04",
@@ -225,18 +234,15 @@ def test_a_simulated_guide_officer_signs_in_at_the_console(
 ) -> None:
     hall = start_hall(sample_config, tmp_path)
     screen = Xvfb("1920x1080x24")
-    port = free_port()
     procs: Procs = []
     log = tmp_path / "officer.log"
     try:
-        _spawn(
+        port = _listening(
             procs,
             [sys.executable, "-m", "hall.cli", "demo-staff", "--config",
-             str(sample_config.directory), "--listen", f"127.0.0.1:{port}",
-             "--console", "guide", "--pace", "0.05"],
+             str(sample_config.directory), "--console", "guide", "--pace", "0.05"],
             log,
         )  # fmt: skip
-        _wait_listening(port, log)
         _spawn(procs, hall_app_argv(hall, "guide", "guide-01"), tmp_path / "guide.log", {
             "DISPLAY": screen.display,
             "HALL_UI_DRIVER": f"127.0.0.1:{port}",
