@@ -105,8 +105,34 @@ class WindowRow:
 class KioskRow:
     client: str
     online: bool | None
-    """None before its status was seen."""
+    """None while no status is retained for it (never connected, or its status was cleared)."""
     printer: str
+    """``ok``, ``none`` (no printer), ``unknown`` (not asked yet) or a fault or warning:
+    ``paper_out``, ``paper_near_end``, ``cover_open``, ``offline``, ``timeout``,
+    ``status_unreadable``, ``generic`` (any other ``printer.*`` key)."""
+    scanner: str | None = None
+    """``ok``, ``camera_fault``, ``scanner_fault`` or ``fault`` (another ``scan.*`` key);
+    None when its status does not say (a kiosk from before the scanner was reported)."""
+
+    @property
+    def alert(self) -> bool:
+        """Someone should go and look: offline, no status, or its printer or scanner at fault
+        (a printer not asked yet is not a fault)."""
+        return (
+            self.online is not True
+            or self.printer not in ("ok", "unknown")
+            or self.scanner not in (None, "ok")
+        )
+
+    def text_keys(self) -> tuple[str, ...]:
+        """Translation keys of its line: the printer's state, then the scanner's; offline or
+        no status alone (the devices' last states are stale then)."""
+        if self.online is None:
+            return ("guide.kiosk.no_status",)
+        if self.online is False:
+            return ("guide.kiosk.offline",)
+        printer = f"guide.printer.{self.printer}"
+        return (printer,) if self.scanner is None else (printer, f"guide.scanner.{self.scanner}")
 
 
 @dataclass(frozen=True)
@@ -154,7 +180,7 @@ class _State:
     complaints: Complaints | None = None
     appointments: Appointments | None = None
     notice: Notice | None = None
-    kiosks: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    kiosks: dict[str, tuple[bool, str, str | None]] = field(default_factory=dict)
     tickets: dict[str, TicketRow] = field(default_factory=dict)
     day: str | None = None
     seq: int = 0
@@ -218,11 +244,16 @@ class GuidePresenter:
                 self._snapshot(name[len("state/") :], body)
             elif name.startswith("status/"):
                 client = name[len("status/") :]
-                if client in self.kiosk_ids and body:
-                    self._s.kiosks[client] = (
-                        bool(body.get("online")),
-                        str(body.get("printer") or "unknown"),
-                    )
+                if client not in self.kiosk_ids:
+                    return
+                if not body:  # its retained status was cleared
+                    self._s.kiosks.pop(client, None)
+                    return
+                self._s.kiosks[client] = (
+                    bool(body.get("online")),
+                    printer_state(body.get("printer")),
+                    scanner_state(body.get("scanner")),
+                )
 
     def _snapshot(self, name: str, body: dict[str, Any]) -> None:
         if not body:
@@ -371,7 +402,7 @@ class GuidePresenter:
                     )
                 )
             kiosks = tuple(
-                KioskRow(k, *(s.kiosks.get(k, (None, "unknown")))) for k in self.kiosk_ids
+                KioskRow(k, *(s.kiosks.get(k, (None, "unknown", None)))) for k in self.kiosk_ids
             )
             today = s.day or datetime.fromtimestamp(now, self.config.tz).date().isoformat()
             days = s.appointments.days if s.appointments else {}
@@ -401,11 +432,24 @@ class GuidePresenter:
         return view
 
 
-def printer_key(online: bool | None, printer: str) -> str:
-    """The translation key of a kiosk's printer line."""
-    if online is False:
-        return "guide.kiosk.offline"
-    return f"guide.printer.{printer}"
+def printer_state(value: Any) -> str:
+    """A kiosk status's ``printer`` (``ok``, ``none``, or a ``printer.fault.*`` key such as
+    ``printer.fault.paper_out``) as a name with a ``guide.printer.*`` text; a key the guide
+    has no text for is ``generic``."""
+    if not value:
+        return "unknown"
+    name = str(value).rsplit(".", 1)[-1]
+    return name if f"guide.printer.{name}" in catalog("zh-Hant") else "generic"
+
+
+def scanner_state(value: Any) -> str | None:
+    """A kiosk status's ``scanner`` (``ok``, ``scan.camera_fault``, ``scan.scanner_fault``)
+    as a name with a ``guide.scanner.*`` text; another fault key is ``fault``; None when the
+    status has none."""
+    if not value:
+        return None
+    name = str(value).rsplit(".", 1)[-1]
+    return name if f"guide.scanner.{name}" in catalog("zh-Hant") else "fault"
 
 
 def format_minutes(minutes: int) -> str:

@@ -26,7 +26,6 @@ from guide.presenter import (
     Message,
     WaitingRow,
     WindowRow,
-    printer_key,
     reason_text,
 )
 from ui.shell import KEY_NAMES, MESSAGE_COLOUR, ControllerApp
@@ -342,14 +341,21 @@ class GuideApp(ControllerApp):
             return out
 
         def kiosks() -> list[Any]:
-            return [self._label(self._kiosk_text(k)) for k in v.kiosks]
+            out = []
+            for k in v.kiosks:
+                lab = self._label(self._kiosk_text(k))
+                if k.alert:
+                    lab.color = PALETTE.rgba("error")
+                out.append(lab)
+            return out
 
         self._fill("windows_list", v.windows, windows, force)
         self._fill("kiosks_list", v.kiosks, kiosks, force)
 
     def _kiosk_text(self, k: KioskRow) -> str:
-        mark = "(!) " if k.online is False or k.printer not in ("ok", "unknown") else ""
-        return f"{mark}{k.client}: {self.tr(printer_key(k.online, k.printer), self.lang)}"
+        """``(!) kiosk-02: out of paper · scanner has no picture``."""
+        mark = "(!) " if k.alert else ""
+        return f"{mark}{k.client}: " + " · ".join(self.tr(key, self.lang) for key in k.text_keys())
 
     def _draw_feedback(self, v: GuideView, force: bool) -> None:
         ids = self.root_widget.ids
@@ -438,7 +444,7 @@ class GuideApp(ControllerApp):
             "unprinted": [r.number for r in v.unprinted],
             "unseen": v.unseen_waiting,
             "windows": {w.window: [w.status, w.current, w.staff_id] for w in v.windows},
-            "kiosks": {k.client: [k.online, k.printer] for k in v.kiosks},
+            "kiosks": {k.client: [k.online, k.printer, k.scanner, k.alert] for k in v.kiosks},
             "low": [[r.number, r.level, r.reason] for r in v.low_ratings],
             "complaints": [c.id for c in v.complaints],
             "appointments": [[a.code, a.status] for a in v.appointments],

@@ -28,14 +28,19 @@ def _shoot(app, shots: Path, name: str) -> None:
     app.call("set_lang", "zh-Hant")
 
 
+def _on_screen(app, *texts: str) -> None:
+    """Wait (5 s at most) until every text is a label on screen."""
+    deadline = time.monotonic() + 5
+    while not set(texts) <= {lab["text"] for lab in app.labels()}:
+        assert time.monotonic() < deadline, f"{texts!r} not all on screen"
+        time.sleep(0.05)
+
+
 def _message(app, key: str) -> dict:
     s = app.wait_for(lambda s: s["pending"] is None and s["message"] == key, what=key)
     shown = s["message_text"]
     assert shown and shown != key and "{" not in shown, shown
-    deadline = time.monotonic() + 5
-    while not any(lab["text"] == shown for lab in app.labels()):
-        assert time.monotonic() < deadline, f"{shown!r} not on screen"
-        time.sleep(0.05)
+    _on_screen(app, shown)
     return s
 
 
@@ -71,11 +76,12 @@ def test_guide_console_and_rating_pad(
     printed = hall.client("kiosk-02")
     failed = numbers[3]
     kiosk.command("ticket.print_result", {"ticket": failed, "ok": False, "error": "paper_out"})
-    printed.publish(
+    printed.publish(  # what kiosk/desk.py publishes: a printer fault key and the scanner's
         hall.topics.status("kiosk-02"),
-        status_payload("kiosk-02", True, app="kiosk", printer="paper_out"),
+        status_payload("kiosk-02", True, app="kiosk", printer="printer.fault.paper_out",
+                       scanner="scan.camera_fault"),
         retain=True,
-    )
+    )  # fmt: skip
     # The one issued before the console started comes from the writer's state/waiting.
     s = guide.wait_for(
         lambda s: [w[0] for w in s["waiting"]] == [early, *numbers] and s["unprinted"] == [failed],
@@ -131,7 +137,18 @@ def test_guide_console_and_rating_pad(
         lambda s: s["windows"]["W01"][1] == numbers[1] and s["windows"]["W04"][2] == "S014",
         what="who serves what",
     )
-    assert s["kiosks"]["kiosk-02"] == [True, "paper_out"]
+    # Kiosks: kiosk-02's printer and scanner both at fault; kiosk-01 shuts down (offline).
+    assert s["kiosks"]["kiosk-02"] == [True, "paper_out", "camera_fault", True]
+    kiosk.close()
+    s = guide.wait_for(lambda s: s["kiosks"]["kiosk-01"][0] is False, what="kiosk-01 offline")
+    assert s["kiosks"]["kiosk-01"][3] is True
+    for lang in LANGS:
+        guide.call("set_lang", lang)
+        guide.wait_for(lambda s, lang=lang: s["lang"] == lang)
+        fault = t("guide.printer.paper_out", lang) + " · " + t("guide.scanner.camera_fault", lang)
+        _on_screen(
+            guide, f"(!) kiosk-02: {fault}", f"(!) kiosk-01: {t('guide.kiosk.offline', lang)}"
+        )
     _shoot(guide, shots, "guide-windows")
 
     # The rating pad at W01 rates the finished VIP ticket low; the console shows it.

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from guide.presenter import GuidePresenter, printer_key, reason_text
+from guide.presenter import GuidePresenter, KioskRow, printer_state, reason_text, scanner_state
 from hall.conf import HallConfig
 from hall.contract.queue import Ticket
+from hall.i18n import LANGUAGES, catalog
 from tests.support import FakeClock
 
 ROOT = "hall/GY/v1"
@@ -111,17 +112,84 @@ def test_windows_staff_kiosks_and_the_service(p) -> None:
         "趙窗口",
     )
     assert rows["W02"].status == "paused" and rows["W03"].status == "unknown"
-    assert [(k.client, k.online, k.printer) for k in v.kiosks] == [
-        ("kiosk-01", None, "unknown"),
-        ("kiosk-02", True, "paper_out"),
+    assert [(k.client, k.online, k.printer, k.scanner) for k in v.kiosks] == [
+        ("kiosk-01", None, "unknown", None),
+        ("kiosk-02", True, "paper_out", None),
     ]
-    assert printer_key(True, "paper_out") == "guide.printer.paper_out"
-    assert printer_key(False, "ok") == "guide.kiosk.offline"
     assert v.connection == "online"
     p.set_service_responding(False)
     assert p.view().connection == "service_offline"
     p.set_connected(False)
     assert p.view().connection == "offline"
+
+
+def _kiosk(p: GuidePresenter, client: str, body: dict[str, Any]) -> KioskRow:
+    p.handle(f"{ROOT}/status/{client}", body)
+    return next(k for k in p.view().kiosks if k.client == client)
+
+
+def test_kiosk_printer_and_scanner_from_its_retained_status(p) -> None:
+    """What a kiosk publishes (``kiosk/desk.py``): ``printer.fault.*`` keys and ``scan.*``."""
+    status = {"client": "kiosk-02", "online": True, "app": "kiosk", "location": "hall"}
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "ok", "scanner": "ok"})
+    assert (k.online, k.printer, k.scanner, k.alert) == (True, "ok", "ok", False)
+    assert k.text_keys() == ("guide.printer.ok", "guide.scanner.ok")
+
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "ok", "scanner": "scan.camera_fault"})
+    assert (k.printer, k.scanner, k.alert) == ("ok", "camera_fault", True), "scanner alone"
+    assert k.text_keys() == ("guide.printer.ok", "guide.scanner.camera_fault")
+
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "printer.fault.paper_out", "scanner": "ok"})
+    assert (k.printer, k.scanner, k.alert) == ("paper_out", "ok", True), "printer alone"
+    assert k.text_keys() == ("guide.printer.paper_out", "guide.scanner.ok")
+
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "printer.fault.cover_open",
+                               "scanner": "scan.scanner_fault"})  # fmt: skip
+    assert (k.printer, k.scanner, k.alert) == ("cover_open", "scanner_fault", True)
+    assert k.text_keys() == ("guide.printer.cover_open", "guide.scanner.scanner_fault")
+
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "printer.fault.smoke", "scanner": "scan.x"})
+    assert (k.printer, k.scanner, k.alert) == ("generic", "fault", True), "keys it has no text for"
+
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "none"})
+    assert (k.printer, k.scanner, k.alert) == ("none", None, True), "no printer, scanner unsaid"
+    assert k.text_keys() == ("guide.printer.none",)
+
+    k = _kiosk(p, "kiosk-02", {**status, "printer": "unknown", "scanner": "ok"})
+    assert k.alert is False, "a printer not asked yet is no fault"
+
+
+def test_a_kiosk_offline_or_without_status(p) -> None:
+    k = next(k for k in p.view().kiosks if k.client == "kiosk-01")
+    assert (k.online, k.alert, k.text_keys()) == (None, True, ("guide.kiosk.no_status",))
+    last_will = {"client": "kiosk-01", "online": False, "reason": "lost", "app": "kiosk",
+                 "printer": "ok", "scanner": "scan.camera_fault"}  # fmt: skip
+    k = _kiosk(p, "kiosk-01", last_will)
+    assert (k.online, k.alert, k.text_keys()) == (False, True, ("guide.kiosk.offline",)), (
+        "offline alone: the devices' last states are stale"
+    )
+    k = _kiosk(p, "kiosk-01", {**last_will, "online": True, "scanner": "ok"})
+    assert (k.online, k.alert) == (True, False)
+    k = _kiosk(p, "kiosk-01", {})  # the retained status cleared
+    assert (k.online, k.alert, k.text_keys()) == (None, True, ("guide.kiosk.no_status",))
+    p.handle(f"{ROOT}/status/window-01", {"client": "window-01", "online": False})
+    assert [k.client for k in p.view().kiosks] == ["kiosk-01", "kiosk-02"], "kiosks only"
+
+
+def test_every_kiosk_state_has_a_guide_text_in_every_language() -> None:
+    """Each printer fault the driver can report and each scanner fault a kiosk can publish
+    reads as itself on the console, not as the generic fault."""
+    faults = {k.rsplit(".", 1)[-1] for k in catalog("zh-Hant") if k.startswith("printer.fault.")}
+    assert faults and {printer_state(f"printer.fault.{f}") for f in faults} == faults
+    assert {scanner_state(k) for k in ("scan.camera_fault", "scan.scanner_fault")} == {
+        "camera_fault",
+        "scanner_fault",
+    }
+    keys = {f"guide.printer.{f}" for f in (*faults, "ok", "none", "unknown")}
+    keys |= {f"guide.scanner.{s}" for s in ("ok", "camera_fault", "scanner_fault", "fault")}
+    keys |= {"guide.kiosk.offline", "guide.kiosk.no_status"}
+    for lang in LANGUAGES:
+        assert keys <= catalog(lang).keys(), (lang, sorted(keys - catalog(lang).keys()))
 
 
 def test_ratings_complaints_appointments_and_notice(p) -> None:
