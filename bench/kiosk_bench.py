@@ -10,10 +10,18 @@ simulator, and is driven with real touches through :class:`ui.driver.AppDriver`:
   the event loop answering;
 - ``kiosk_rss_mb``: the app's resident memory after the run (after a collection and a
   heap trim, as the idle kiosk does; ``kiosk_rss_before_trim_mb`` before). Under Xvfb the
-  software renderer's frame buffers and textures count as process memory;
+  software renderer's frame buffers and textures count as process memory. Besides
+  RSS, ``kiosk_pss_mb`` (shared pages divided among the processes that map them) and
+  ``kiosk_uss_mb`` (pages of this process alone) at the same moment, for comparison;
 - ``ui_sample_cold_start_s``: the bare ``ui.sample`` app started the same way (baseline).
 
-``python -m bench.kiosk_bench [--config config] [--tickets 40]`` prints them as JSON.
+The tickets alternate between the two ways an applicant finds an item: Home → search
+(keypad) → Confirm → Issued, and Home → by department → Choose (paging to the
+department and to the item) → Confirm → Issued; each ends with "done" (back Home).
+
+``python -m bench.kiosk_bench [--config config] [--tickets 40] [--breakdown]`` prints
+them as JSON; ``--breakdown`` adds ``kiosk_memory`` (``/proc/<pid>/smaps`` grouped by
+mapping, :mod:`bench.smaps`, taken right after the RSS figure).
 """
 
 from __future__ import annotations
@@ -38,10 +46,26 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[k]
 
 
+def _tap_paged(app: Any, target: str) -> None:
+    """Tap ``target`` on a paged list, paging forward ("next") until it shows."""
+    from ui.driver import DriverError
+
+    for _ in range(50):
+        try:
+            app.tap(target)
+            return
+        except DriverError as exc:
+            if "no widget" not in str(exc):
+                raise
+        app.tap("next")  # raises when there is no next page
+    raise DriverError(f"{target} not found on any page")
+
+
 def run_kiosk_bench(
     config_dir: str = "config",
     tickets: int = 40,
     progress: Callable[[str], None] | None = None,
+    breakdown: bool = False,
 ) -> dict[str, Any]:
     """Run the kiosk against a fresh hall; return the figures (see the module docstring)."""
     from bench.hall_bench import BenchHall
@@ -104,11 +128,17 @@ def run_kiosk_bench(
             app.wait_for(lambda s: s["connected"] and not s["banner"], 30, "kiosk connected")
             item = config.items[0]
             say(f"{tickets} tickets touched through the GUI")
-            for _ in range(tickets):
-                app.tap("search")
-                for ch in item.code.replace("-", "")[:7]:
-                    app.tap(f"key:key:{ch}")
-                app.tap(f"key:entry:{item.code}")
+            for n in range(tickets):
+                if n % 2 == 0:
+                    app.tap("search")
+                    for ch in item.code.replace("-", "")[:7]:
+                        app.tap(f"key:key:{ch}")
+                    app.tap(f"key:entry:{item.code}")
+                else:
+                    app.tap("by_department")
+                    _tap_paged(app, f"key:entry:{item.unit}")
+                    _tap_paged(app, f"key:entry:{item.code}")
+                app.wait_for(lambda s: s["screen"] == "confirm", 30, "confirm")
                 app.tap("take")
                 app.wait_for(lambda s: s["screen"] == "issued", 30, "ticket issued")
                 app.tap("done")
@@ -116,6 +146,12 @@ def run_kiosk_bench(
             simulator.wait_for_receipts(tickets, timeout=30)
             rss_before = app.call("rss_mb")
             rss = app.call("memory")["rss_mb"]  # after a collection and heap trim
+            pss, uss = _pss_uss_mb(app.proc.pid)
+            groups = None
+            if breakdown:
+                from bench.smaps import breakdown as smaps_breakdown
+
+                groups = smaps_breakdown(app.proc.pid)
         finally:
             if app is not None:
                 app.stop()
@@ -123,7 +159,7 @@ def run_kiosk_bench(
                 xvfb.stop()
             simulator.stop()
             hall.stop()
-    return {
+    figures: dict[str, Any] = {
         "kiosk_touch_to_print_p50_ms": round(percentile(samples, 50), 1),
         "kiosk_touch_to_print_p99_ms": round(percentile(samples, 99), 1),
         "kiosk_touch_to_print_samples": len(samples),
@@ -131,15 +167,40 @@ def run_kiosk_bench(
         "ui_sample_cold_start_s": round(sample_start_s, 2),
         "kiosk_rss_mb": round(rss, 1),
         "kiosk_rss_before_trim_mb": round(rss_before, 1),
+        "kiosk_pss_mb": pss,
+        "kiosk_uss_mb": uss,
     }
+    if groups is not None:
+        figures["kiosk_memory"] = groups
+    return figures
+
+
+def _pss_uss_mb(pid: int) -> tuple[float | None, float | None]:
+    """PSS and USS of ``pid`` now (psutil's full memory info; None where unavailable)."""
+    import psutil
+
+    try:
+        full = psutil.Process(pid).memory_full_info()
+    except (psutil.Error, AttributeError):
+        return None, None
+    pss = getattr(full, "pss", None)
+    uss = getattr(full, "uss", None)
+    return (
+        round(pss / 2**20, 1) if pss is not None else None,
+        round(uss / 2**20, 1) if uss is not None else None,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config")
     parser.add_argument("--tickets", type=int, default=40)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="add the memory by mapping (bench.smaps)"
+    )
     args = parser.parse_args()
-    print(json.dumps(run_kiosk_bench(args.config, args.tickets, progress=print)))
+    figures = run_kiosk_bench(args.config, args.tickets, progress=print, breakdown=args.breakdown)
+    print(json.dumps(figures))
     return 0
 
 

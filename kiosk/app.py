@@ -147,11 +147,13 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
     class KioskRoot(BoxLayout):
         pass
 
+    screen_classes: dict[str, type] = {}
     for name in ("Home", "Choose", "Search", "Appointment", "Confirm", "Issued", "Scan"):
         Screen_ = type(f"{name}Screen", (Screen,), {})
         from kivy.factory import Factory
 
         Factory.register(f"{name}Screen", cls=Screen_)
+        screen_classes[name.lower()] = Screen_
     Builder.load_file(str(Path(__file__).with_name("screens.kv")))
 
     def qr_texture(payload: str) -> Any:
@@ -196,6 +198,13 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 self.presenter.set_language(args.lang)
             self.root_widget = KioskRoot()
             self._shown: dict[str, Any] = {}
+            self._drop_trigger = Clock.create_trigger(self._drop_hidden, 0)
+            # a handler that returns a true value would stop the transition's own
+            # on_complete (which takes the screen left out of the window): the
+            # trigger returns None
+            self.root_widget.ids.screens.transition.bind(
+                on_complete=lambda *_: self._drop_trigger()
+            )
             self.show(self.presenter.view)
             self._wedge = ""
             self._wedge_at = 0.0
@@ -274,7 +283,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             root = self.root_widget
             screens = root.ids.screens
             if screens.current != view.screen:
-                screens.current = view.screen
+                self._enter(screens, view.screen)
             ids = screens.get_screen(view.screen).ids
             if view.screen == "home":
                 self._fill(ids.classes, "classes", view.classes, view.lang, self._class_button)
@@ -296,6 +305,26 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 if view.screen == "issued" and self._shown.get("qr") != view.qr:
                     self._shown["qr"] = view.qr
                     ids.qr.texture = qr_texture(view.qr)
+
+        def _enter(self, screens: Any, name: str) -> None:
+            """Make screen ``name`` and switch to it; the one left is dropped once the
+            switch completes (:meth:`_drop_hidden`). Only the screen on show holds
+            widgets and label textures: under a software renderer every texture is
+            process memory, and seven screens built up front held them all."""
+            if not screens.has_screen(name):
+                screens.add_widget(screen_classes[name](name=name))
+            screens.current = name
+            self._shown.clear()  # its lists are filled afresh
+
+        def _drop_hidden(self, *_args: Any) -> None:
+            """After a switch (from the next frame: a switch that interrupts another
+            completes that one first): drop every screen but the one on show."""
+            screens = self.root_widget.ids.screens
+            if screens.transition.is_active:
+                return  # a newer switch runs; its completion comes back here
+            for screen in list(screens.screens):
+                if screen is not screens.current_screen:
+                    screens.remove_widget(screen)
 
         # Kivy applies a class's kv rule after the constructor's keyword arguments, so
         # the sizes and alignments the rule also sets are assigned after construction.
@@ -372,7 +401,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             gc.collect()
             trim_heap()
             objects = gc.get_objects()
-            widgets = sum(1 for o in objects if isinstance(o, Widget))
+            widgets = sum(1 for o in objects if issubclass(type(o), Widget))  # not proxies
             rss = psutil.Process().memory_info().rss / 2**20
             return {"rss_mb": rss, "objects": len(objects), "widgets": widgets}
 

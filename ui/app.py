@@ -138,7 +138,7 @@ class HallApp(App):
 
         from kivy.core.text import LabelBase
 
-        labels = [o for o in gc.get_objects() if isinstance(o, LabelBase)]
+        labels = [o for o in gc.get_objects() if issubclass(type(o), LabelBase)]  # not proxies
         return sum(1 for o in labels if getattr(o, "_surface", None) is not None)
 
     def on_start(self) -> None:
