@@ -40,6 +40,9 @@ def configure(settings: WindowSettings | None = None) -> WindowSettings:
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    # SDL2's own clipboard: Kivy otherwise tries xclip/xsel first and logs a traceback
+    # for each missing tool on a kiosk or Xvfb without them.
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")
     if "KIVY_HOME" not in os.environ:
         os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="hall-kivy-")
     if "kivy.core.window" in sys.modules:  # too late to change the window: keep what is there
