@@ -548,4 +548,11 @@ class DutyApp(HallApp):
             "log_signed": view.log_signed if view else False,
             "can_sign": view.can_sign if view else False,
             "devices": {d["device"]: d["status"] for d in view.devices} if view else {},
+            "on_duty": list(view.on_duty) if view else [None, None],
+            "can_enter": view.can_enter if view else False,
+            "attempts": [
+                {"at": a["at"], "result": a["result"], "device": a["device"]} for a in view.attempts
+            ]
+            if view
+            else [],
         }

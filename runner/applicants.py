@@ -8,6 +8,15 @@ path, as a person would: a language now and then, the priority choice, a
 department, an item, "take", then "done". The ticket is issued by the queue
 service and printed by the kiosk's printer, like any other.
 
+For an item that needs real-name ticketing (實名取號) the kiosk asks for the ID scan after
+"take"; the applicant then presents an ID number through the kiosk's own scanner path: typed
+as a keyboard-wedge scanner types (``--scanner wedge``, keys then Enter), or held up to a
+simulated network camera the kiosk reads (``--scanner camera``, :class:`SimCamera`). The
+numbers are invented here (SAMPLE DATA, :func:`sample_id_number`) with a correct GB 11643
+check character; now and then one is misread with a wrong check character, which the kiosk
+refuses on screen before the applicant tries again, and now and then a person comes back
+for another ticket, so the service's daily limit per person refuses the one too many.
+
 ``hall demo-raters`` does the same for a rating pad (好差評): when the pad asks about a
 ticket just finished at its window, the applicant touches a level (mostly satisfied; a low
 one with a reason chip), or now and then walks away and lets the pad time out.
@@ -27,7 +36,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Collection
+from datetime import date, timedelta
 from typing import Any
+
+from hall.codes import mask_id, mod11_2
+from hall.i18n import LANGUAGES, t
 
 log = logging.getLogger("demo-applicants")
 
@@ -93,6 +106,107 @@ class AppLink:
             self.conn.close()
 
 
+SAMPLE_REGIONS = ("110101", "310104", "440305", "510107", "610113", "130102")
+"""Administrative division codes the invented ID numbers start with (SAMPLE DATA)."""
+
+
+def sample_id_number(rng: random.Random) -> str:
+    """An invented resident ID number (SAMPLE DATA, nobody's): a sample region, a birth date
+    between 1940 and 2006, a sequence number and the GB 11643 (ISO 7064 MOD 11-2) check
+    character, so that the kiosk accepts it as it would a real card."""
+    born = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 66))
+    body = f"{rng.choice(SAMPLE_REGIONS)}{born:%Y%m%d}{rng.randrange(1000):03d}"
+    return body + mod11_2(body)
+
+
+def with_wrong_check(number: str, rng: random.Random) -> str:
+    """The same number with a wrong check character (a misread or mistyped card)."""
+    wrong = [c for c in "0123456789X" if c != number[17]]
+    return number[:17] + rng.choice(wrong)
+
+
+def kiosk_says(key: str, state: dict[str, Any]) -> bool:
+    """Whether the kiosk's message is the text ``key`` (in any language: the applicant may
+    have changed it)."""
+    message = state.get("message") or ""
+    return bool(message) and any(message == t(key, lang) for lang in LANGUAGES)
+
+
+class IdCards:
+    """The ID numbers the simulated applicants carry (invented: :func:`sample_id_number`).
+
+    Most come once; ``repeat_share`` of them come back with a number that already has
+    tickets today (the one with most), so that, rarely, one asks for a ticket more than the
+    service's daily limit per person allows."""
+
+    def __init__(self, rng: random.Random, repeat_share: float = 0.1):
+        self.rng = rng
+        self.repeat_share = repeat_share
+        self.tickets: dict[str, int] = {}
+        """Tickets taken today with each number."""
+        self.refused: set[str] = set()
+        """Numbers the service refused for the daily limit: nobody comes with them again."""
+
+    def pick(self) -> str:
+        usable = {n: k for n, k in self.tickets.items() if n not in self.refused}
+        if usable and self.rng.random() < self.repeat_share:
+            return max(usable, key=lambda n: usable[n])
+        return sample_id_number(self.rng)
+
+
+class WedgeScanner:
+    """A keyboard-wedge scanner: the code typed into the kiosk window as keys, then Enter
+    (through Kivy's keyboard events, the kiosk's own wedge path)."""
+
+    def present(self, kiosk: AppLink, code: str) -> None:
+        kiosk.type(code, True)
+
+    def take_away(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class CameraScanner:
+    """A camera scanner: the code as a QR held up to the simulated network camera
+    (:class:`devices.scanner.camera_sim.SimCamera`, MJPEG over HTTP) that the kiosk reads
+    with ``--scanner camera:URL`` like any camera."""
+
+    def __init__(self, port: int):
+        from devices.scanner.camera_sim import SimCamera
+
+        self.camera = SimCamera(port).start()
+
+    def present(self, kiosk: AppLink, code: str) -> None:
+        self.camera.show(_qr_frame(code))
+
+    def take_away(self) -> None:
+        self.camera.show(None)
+
+    def close(self) -> None:
+        self.camera.close()
+
+
+def _qr_frame(payload: str) -> Any:
+    """A camera frame of a QR code held up on a grey ground."""
+    import numpy as np
+    import qrcode
+
+    qr = qrcode.QRCode(box_size=6, border=4)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    code = np.array(qr.make_image().get_image().convert("L"))
+    frame = np.full((480, 640), 150, np.uint8)
+    h, w = code.shape
+    y, x = (480 - h) // 2, (640 - w) // 2
+    frame[y : y + h, x : x + w] = code
+    return np.dstack([frame] * 3)
+
+
+Scanner = WedgeScanner | CameraScanner
+
+
 class Applicants:
     """One simulated applicant after another at one kiosk."""
 
@@ -103,9 +217,27 @@ class Applicants:
         stop: threading.Event,
         prefer: Collection[Collection[str]] = (),
         prefer_share: float = 0.5,
+        scanner: Scanner | None = None,
+        real_name: Collection[Collection[str]] = (),
+        real_name_share: float = 0.0,
+        bad_id_share: float = 0.15,
+        repeat_id_share: float = 0.1,
     ):
         self.rng = rng
         self.prefer_share = prefer_share
+        self.scanner = scanner
+        """How an ID is presented to the kiosk; None: this kiosk's scanner is not one the
+        applicants can use (serial, none), so they cannot take a real-name ticket."""
+        self.real_name = [set(group) for group in real_name if group]
+        """A department and a real-name item each: ``real_name_share`` of the applicants
+        come for one of these."""
+        self.real_name_share = real_name_share
+        self.bad_id_share = bad_id_share
+        self.cards = IdCards(rng, repeat_id_share)
+        self.ids_refused = 0
+        """ID numbers the kiosk refused (wrong check character)."""
+        self.limit_refused = 0
+        """Tickets the service refused for the daily limit per person."""
         self.pace = pace
         self.stop = stop
         self.prefer = [set(group) for group in prefer if group]
@@ -138,7 +270,9 @@ class Applicants:
         if self.rng.random() < 0.15:
             kiosk.tap("key:priority:elderly")
         favour: set[str] = set()
-        if self.prefer and self.rng.random() < self.prefer_share:
+        if self.real_name and self.rng.random() < self.real_name_share:
+            favour = self.rng.choice(self.real_name)
+        elif self.prefer and self.rng.random() < self.prefer_share:
             favour = self.rng.choice(self.prefer)
         kiosk.tap("by_department")
         self.pause(0.5, 1.5)
@@ -153,13 +287,60 @@ class Applicants:
             lambda s: not s.get("busy") and (s.get("screen") != "confirm" or s.get("message")),
             20,
         )
+        number = None
+        if state.get("screen") == "confirm" and kiosk_says("kiosk.real_name_needed", state):
+            self.pause(1, 3)  # gets the ID card out
+            number, state = self.present_id(kiosk)
         if state.get("screen") == "issued":
             self.issued += 1
+            if number:
+                self.cards.tickets[number] = self.cards.tickets.get(number, 0) + 1
             log.info("ticket %s (%s)", state.get("number"), item)
             self.pause(2, 5)  # takes the slip
             kiosk.tap("done")
         else:
+            if number and kiosk_says("errors.real_name_limit", state):
+                self.limit_refused += 1
+                self.cards.refused.add(number)
+                log.info("%s: refused, daily limit per person reached", mask_id(number))
             log.info("no ticket: %s", state.get("message"))
+            self.pause(2, 4)  # reads why
+
+    def present_id(self, kiosk: AppLink) -> tuple[str | None, dict[str, Any]]:
+        """The kiosk asks for the ID scan: present the card (once misread now and then, which
+        the kiosk refuses on screen); the kiosk then issues by itself. Returns the number
+        presented and the kiosk's state once it has answered."""
+        if self.scanner is None:
+            raise TouchFailed("the ID scan was asked for, but this kiosk's scanner is not one "
+                              "the simulated applicants can use")  # fmt: skip
+        number = self.cards.pick()
+        if self.rng.random() < self.bad_id_share:
+            wrong = with_wrong_check(number, self.rng)
+            state = self._scan(kiosk, wrong, lambda s: kiosk_says("scan.id_check", s))
+            self.ids_refused += 1
+            log.info("ID %s refused by the kiosk: %s", mask_id(wrong), state.get("message"))
+            self.pause(2, 4)  # reads the message, checks the card, presents it again
+        log.info("presents ID %s", mask_id(number))
+        state = self._scan(
+            kiosk,
+            number,
+            lambda s: (
+                not s.get("busy")
+                and not kiosk_says("scan.id_check", s)  # (a camera reads it a moment later)
+                and (s.get("screen") != "confirm" or s.get("message_kind") == "error")
+            ),
+        )
+        return number, state
+
+    def _scan(
+        self, kiosk: AppLink, code: str, answered: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        assert self.scanner is not None
+        self.scanner.present(kiosk, code)
+        try:
+            return kiosk.wait_for(answered, 30, "the kiosk's answer to the scan")
+        finally:
+            self.scanner.take_away()
 
     def _pick(self, kiosk: AppLink, favour: set[str], what: str) -> str:
         """A department or item on the screen; one of ``favour`` if any (turning the pages
@@ -254,9 +435,11 @@ def serve_forever(
     walk_away: float = 0.15,
     prefer: Collection[Collection[str]] = (),
     prefer_share: float = 0.5,
+    ids: dict[str, Any] | None = None,
 ) -> int:
     """Accept the app's driver connection on ``listen`` and let simulated applicants use it
-    (``what``: ``kiosk`` or ``rating`` pad), again whenever the app restarts."""
+    (``what``: ``kiosk`` or ``rating`` pad), again whenever the app restarts. ``ids``: how
+    kiosk applicants present ID numbers (:class:`Applicants`' keyword arguments)."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -264,7 +447,7 @@ def serve_forever(
     people: Raters | Applicants = (
         Raters(rng, pace, stop, walk_away)
         if what == "rating"
-        else Applicants(rng, pace, stop, prefer, prefer_share)
+        else Applicants(rng, pace, stop, prefer, prefer_share, **(ids or {}))
     )
     server = socket.create_server(listen)
     server.settimeout(0.5)
@@ -289,7 +472,15 @@ def serve_forever(
     if isinstance(people, Raters):
         log.info("ratings given: %d", people.rated)
     else:
-        log.info("tickets taken: %d", people.issued)
+        if people.scanner is not None:
+            people.scanner.close()
+        log.info(
+            "tickets taken: %d; ID numbers refused by the kiosk: %d; refused for the daily "
+            "limit: %d",
+            people.issued,
+            people.ids_refused,
+            people.limit_refused,
+        )
     return 0
 
 
@@ -311,6 +502,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prefer-share", type=float, default=0.5, help="the share who look for --prefer"
     )
+    p.add_argument(
+        "--scanner",
+        default="wedge",
+        help="how the kiosk reads an ID: wedge (typed keys, then Enter), camera:PORT (a "
+        "simulated network camera served here, the kiosk given --scanner camera:URL), or "
+        "none / serial (applicants cannot present an ID)",
+    )
+    p.add_argument(
+        "--real-name",
+        action="append",
+        default=[],
+        metavar="UNIT,ITEM",
+        help="a department and an item that needs an ID scan (實名取號), repeatable",
+    )
+    p.add_argument(
+        "--real-name-share", type=float, default=0.1, help="the share who come for --real-name"
+    )
+    p.add_argument(
+        "--bad-id-share",
+        type=float,
+        default=0.15,
+        help="the share of ID scans first misread with a wrong check character",
+    )
+    p.add_argument(
+        "--repeat-id-share",
+        type=float,
+        default=0.1,
+        help="the share who come again with an ID number that has tickets today",
+    )
     p.set_defaults(func=_main, what="kiosk")
     r = sub.add_parser(
         "demo-raters", help="simulated applicants rating the service on a rating pad (demo)"
@@ -329,4 +549,24 @@ def _main(args: argparse.Namespace) -> int:
     walk_away = getattr(args, "walk_away", 0.0)
     prefer = [[k for k in group.split(",") if k] for group in getattr(args, "prefer", [])]
     share = getattr(args, "prefer_share", 0.5)
-    return serve_forever(address, args.pace, args.seed, args.what, walk_away, prefer, share)
+    ids = None
+    if args.what == "kiosk":
+        ids = {
+            "scanner": make_scanner(args.scanner),
+            "real_name": [[k for k in g.split(",") if k] for g in args.real_name],
+            "real_name_share": args.real_name_share,
+            "bad_id_share": args.bad_id_share,
+            "repeat_id_share": args.repeat_id_share,
+        }
+    return serve_forever(address, args.pace, args.seed, args.what, walk_away, prefer, share, ids)
+
+
+def make_scanner(spec: str) -> Scanner | None:
+    """``wedge``, ``camera:PORT``; None for a scanner the applicants cannot reach."""
+    kind, _, port = spec.partition(":")
+    if kind == "wedge":
+        return WedgeScanner()
+    if kind == "camera" and port:
+        return CameraScanner(int(port))
+    log.warning("scanner %r: the applicants cannot present ID numbers to it", spec)
+    return None

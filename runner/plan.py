@@ -12,13 +12,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hall.conf import HallConfig
+from hall.conf import ConfigError, HallConfig
+from hall.conf.kiosks import ScannerKind, load_kiosks
 from hall.conf.machine import App, AppKind, MachineFile, SimKind
 from hall.conf.staff import StaffRole
 from hall.net import free_port, port_open
 from hall.runtime import RuntimeDir
 from runner.display import DisplayPlan, plan_display, socket_of, xvfb_argv
-from runner.staff import SAMPLE_PIN, NoStaff, pick_staff
+from runner.staff import SAMPLE_PIN, NoStaff, duty_officer, pick_staff
 from runner.supervisor import Child
 
 HALL = (sys.executable, "-m", "hall.cli")
@@ -47,8 +48,8 @@ class UpPlan:
     screens: list[tuple[Path, str]] = field(default_factory=list)
     """On a virtual screen: (newest screenshot, what it shows) per screen."""
     staffed: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Demo: window terminal or guide console client -> (its window, "" for the console; the
-    staff id simulated staff sign in with, pressing its buttons: ``hall demo-staff``)."""
+    """Demo: window terminal, guide or duty console client -> (its window, "" for a console;
+    the staff id simulated staff sign in with, pressing its buttons: ``hall demo-staff``)."""
 
 
 def screen_files(index: int) -> tuple[str, str]:
@@ -107,6 +108,11 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             plan.staffed[app.client] = ("", pick_staff(config, None, SAMPLE_PIN, role=role))
         except NoStaff as exc:
             plan.notes.append(f"guide {app.client}: no simulated officer: {exc}")
+    for app in [a for a in apps if a.kind is AppKind.DUTY] if touch else ():
+        try:  # the duty officer on duty today signs in at the duty console
+            plan.staffed[app.client] = ("", duty_officer(config, SAMPLE_PIN))
+        except NoStaff as exc:
+            plan.notes.append(f"duty {app.client}: no simulated officer: {exc}")
 
     # Half of the applicants look for what one staffed terminal serves: each has tickets to call.
     prefer = []
@@ -177,21 +183,32 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             argv = [*HALL, "device", "fingerprint-sim", *sim.args]
             plan.children.append(Child("fingerprint-sim", argv, var.logs / "fingerprint-sim.log"))
 
+    # Some applicants come for an item that needs an ID scan (實名取號).
+    real_name = []
+    for item in sorted(config.item_by_code.values(), key=lambda i: i.code):
+        if item.real_name:
+            real_name += ["--real-name", f"{item.unit},{item.code}"]
+
     for app in apps:
         env = {"DISPLAY": plan.display.for_screen(app.screen)} if plan.display else {}
+        extra: list[str] = []
         if app.kind is AppKind.KIOSK:
             plan.gui_kiosks.append(app.client)
             if touch:  # simulated applicants touch this kiosk's screen
                 touch_port = free_port()
+                scanner, extra = demo_scanner(config, app)
                 plan.children.append(
                     Child(
                         f"applicants-{app.client}",
                         [
                             *HALL,
                             "demo-applicants",
+                            *prefer,
+                            *real_name,
+                            "--scanner",
+                            scanner,
                             "--listen",
                             f"127.0.0.1:{touch_port}",
-                            *prefer,
                         ],
                         _log(var, f"applicants-{app.client}"),
                         ready=lambda p=touch_port: port_open("127.0.0.1", p),
@@ -214,7 +231,7 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             touch_port = free_port()
             argv = [*HALL, "demo-staff", "--config", str(opts.config_dir)]
             argv += ["--listen", f"127.0.0.1:{touch_port}"]
-            argv += ["--window", window_id] if window_id else ["--console", "guide"]
+            argv += ["--window", window_id] if window_id else ["--console", app.kind.value]
             plan.children.append(
                 Child(
                     f"staff-{app.client}",
@@ -225,6 +242,7 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             )
             env["HALL_UI_DRIVER"] = f"127.0.0.1:{touch_port}"
         argv = [*HALL, app.kind.value, *app_arguments(app, opts, plan.printer_url), *app.args]
+        argv += extra
         plan.children.append(
             Child(f"{app.kind.value}-{app.client}", argv, _log(var, app.client), env=env)
         )
@@ -277,6 +295,23 @@ def app_arguments(app: App, opts: UpOptions, printer_sim: str | None) -> list[st
         if flag is not None and values[key]:
             out += [flag, str(values[key])]
     return out
+
+
+def demo_scanner(config: HallConfig, app: App) -> tuple[str, list[str]]:
+    """How the demo's applicants present an ID to kiosk ``app`` (``demo-applicants
+    --scanner``), and what the kiosk is told besides: a wedge scanner as configured; a camera
+    scanner reads the applicants' simulated network camera (``--scanner camera:URL``)."""
+    if "--scanner" in app.args:  # the machine file chose the scanner: wedge, or none for us
+        given = app.args[app.args.index("--scanner") + 1 :][:1]
+        return ("wedge" if given == ["wedge"] else "none"), []
+    try:
+        kind = load_kiosks(config, app.client).kiosk.scanner.kind
+    except ConfigError:  # the kiosk itself says what is wrong, in its log
+        return "none", []
+    if kind is ScannerKind.CAMERA:
+        port = free_port()
+        return f"camera:{port}", ["--scanner", f"camera:http://127.0.0.1:{port}/video.mjpg"]
+    return kind.value, []
 
 
 def window_of(config: HallConfig, app: App) -> str:

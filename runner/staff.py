@@ -17,6 +17,12 @@ connects again and the person carries on.
 
 ``--console guide`` puts a simulated guide officer at the guide console instead: signed in
 the same way, looking at one page after another.
+
+``--console duty`` puts the duty officer on duty today (by the rota, ``--staff`` another) at
+the duty console (值班台): signed in with the PIN, the officer looks at one person's sign-in
+trail after another, now and then notes a round of the hall in the duty log, and when the
+sign-in station reports a finger it could not read (指紋不明顯) records a manual sign-in for
+someone still absent with that reason, as the officer does for the person at the reader.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import random
 import signal
 import socket
 import threading
+from datetime import datetime
 from typing import Any
 
 from hall.conf import HallConfig
@@ -41,6 +48,8 @@ SAMPLE_PIN = "1234"
 
 # Invented applicants for the case form (demo data, like the sample roster's names).
 NAMES = ("王芳", "李娜", "張偉", "劉洋", "陳靜", "楊帆", "黃磊", "周敏", "吳強", "徐麗")
+# What the simulated duty officer writes in the duty log (demo data: typed by the person).
+DUTY_NOTES = ("大廳巡查一次，秩序正常", "取號機補充熱敏紙", "窗口叫號正常，無投訴")
 
 
 class NoStaff(RuntimeError):
@@ -69,6 +78,19 @@ def pick_staff(
             return member.id
     where = f"window staff of {window_id}" if window_id else role.value
     raise NoStaff(f"no {where} has the PIN given (--pin, --staff)")
+
+
+def duty_officer(config: HallConfig, pin: str, at: datetime | None = None) -> str:
+    """The duty officer on duty by the rota on the day of ``at`` (now) if the PIN is theirs,
+    else the roster's first duty officer with the PIN."""
+    from attendance.rules import Context
+
+    ctx = Context.from_config(config)
+    officer, _ = ctx.on_duty(ctx.local(at or datetime.now(ctx.tz)).date())
+    roster = config.roster
+    if officer and roster is not None and roster.authenticate(officer, pin) is not None:
+        return officer
+    return pick_staff(config, None, pin, role=StaffRole.DUTY_OFFICER)
 
 
 def await_online(app: AppLink, stop: threading.Event, name: str) -> None:
@@ -124,6 +146,143 @@ class GuideOfficer:
         con.tap("sign_in")
         con.wait_for(lambda s: s.get("signed_in"), 15, "the sign-in")
         log.info("guide console: %s signed in", self.staff)
+
+
+class DutyOfficer:
+    """A simulated duty officer at the duty console (值班台), pressing its real buttons."""
+
+    UNCLEAR = "unclear"
+    """The sign-in station's result for a finger it could not read (指紋不明顯)."""
+
+    def __init__(
+        self, staff: str, pin: str, rng: random.Random, pace: float, stop: threading.Event
+    ):
+        self.staff = staff
+        self.pin = pin
+        self.rng = rng
+        self.pace = pace
+        self.stop = stop
+        self.unclear_seen: int | None = None
+        """Unclear fingers of this session the officer has dealt with (None: not looked)."""
+        self.session: str | None = None
+        self.entered = 0
+        """Manual sign-ins recorded."""
+
+    def serve(self, con: AppLink) -> None:
+        con.wait_for(lambda s: s.get("session"), 60, "the roll call")
+        log.info("duty console: the roll call is shown")
+        while not self.stop.is_set():
+            try:
+                self.step(con)
+            except TouchFailed as exc:
+                log.info("duty console: %s", exc)
+            if self.stop.wait(self.rng.uniform(10, 20) * self.pace):
+                return
+
+    def step(self, con: AppLink) -> None:
+        """One thing the officer does: sign in, see to an unclear finger, or look round."""
+        s = con.wait_for(lambda s: not s.get("busy"), 30, "the console's answer")
+        if not s.get("signed_in"):
+            self.sign_in(con)
+            return
+        if s.get("session") != self.session:  # a new half-day: its own failed sign-ins
+            self.session, self.unclear_seen = s.get("session"), None
+        unclear = sum(1 for a in s.get("attempts", []) if a.get("result") == self.UNCLEAR)
+        if self.unclear_seen is None:
+            self.unclear_seen = unclear  # those before the officer sat down: already seen to
+        absent = self.visible_rows(con, s, "absent")
+        if unclear > self.unclear_seen and s.get("can_enter") and absent:
+            self.unclear_seen = unclear
+            self.enter_unclear(con, s, self.rng.choice(absent))
+        elif not s.get("log_signed") and self.rng.random() < (0.08 if s["statuses"] else 0.25):
+            self.add_note(con, self.rng.choice(DUTY_NOTES))  # (a day off: the log only)
+        else:
+            self.look_at_someone(con, s)
+
+    def sign_in(self, con: AppLink) -> None:
+        con.tap("staff_id")
+        con.type(self.staff)
+        con.tap("pin")
+        con.type(self.pin)
+        con.tap("sign_in")
+        s = con.wait_for(
+            lambda s: s.get("signed_in") or (not s.get("busy") and s.get("feedback")),
+            30,
+            "the sign-in",
+        )
+        if s.get("signed_in"):
+            log.info("duty console: %s signed in", self.staff)
+        else:
+            log.warning("duty console: sign-in of %s refused (%s)", self.staff, s["feedback"])
+            self.stop.wait(self.rng.uniform(20, 40) * self.pace)
+
+    def visible_rows(self, con: AppLink, s: dict[str, Any], status: str | None) -> list[str]:
+        """Staff of the roll call (with ``status``) whose row is on screen: the list scrolls,
+        and a person only touches what is in view."""
+        top = con.request("find", "roll_head")["pos"][1]
+        out = []
+        for staff, st in sorted(s.get("statuses", {}).items()):
+            if status is not None and st != status:
+                continue
+            try:
+                row = con.request("find", f"key:row:{staff}")
+            except TouchFailed:
+                continue
+            y, height = row["pos"][1], row["size"][1]
+            if y >= 0 and y + height <= top:
+                out.append(staff)
+        return out
+
+    def select_only(self, con: AppLink, s: dict[str, Any], person: str | None) -> None:
+        """Rows touched until ``person`` (or nobody) is the one selected."""
+        for other in s.get("selected", []):
+            if other != person:
+                con.tap(f"key:row:{other}")
+        if person is not None and person not in s.get("selected", []):
+            con.tap(f"key:row:{person}")
+        want = [person] if person else []
+        con.wait_for(lambda s: s.get("selected") == want, 10, "the selection")
+
+    def enter_unclear(self, con: AppLink, s: dict[str, Any], person: str) -> None:
+        """A manual sign-in, reason 指紋不明顯, for the person the reader could not read."""
+        self.select_only(con, s, person)
+        if self.stop.wait(self.rng.uniform(1, 3) * self.pace):  # checks who it is
+            return
+        con.tap("key:reason:unclear_fingerprint")
+        s = con.wait_for(lambda s: not s.get("busy"), 30, "the manual sign-in")
+        if s.get("feedback_ok"):
+            s = con.wait_for(
+                lambda s: s.get("statuses", {}).get(person) != "absent", 10, "the roll call"
+            )
+            self.entered += 1
+            log.info(
+                "duty console: %s signed in by hand, unclear fingerprint (%s)",
+                person,
+                s.get("statuses", {}).get(person),
+            )
+        else:
+            log.info("duty console: manual sign-in of %s refused (%s)", person, s.get("feedback"))
+
+    def add_note(self, con: AppLink, text: str) -> None:
+        before = len(con.state().get("log", []))
+        con.tap("note")
+        con.type(text)
+        con.tap("add_note")
+        s = con.wait_for(
+            lambda s: not s.get("busy") and (len(s.get("log", [])) > before or s.get("feedback")),
+            30,
+            "the note",
+        )
+        log.info("duty console: note %r (%s)", text, s.get("feedback"))
+
+    def look_at_someone(self, con: AppLink, s: dict[str, Any]) -> None:
+        """Select one person to read their sign-ins of the session (the trail), or clear it."""
+        if s.get("selected") and self.rng.random() < 0.3:
+            self.select_only(con, s, None)
+            return
+        rows = self.visible_rows(con, s, None)
+        if rows:
+            self.select_only(con, s, self.rng.choice(rows))
 
 
 class WindowStaff:
@@ -272,7 +431,10 @@ class WindowStaff:
 
 
 def serve_forever(
-    listen: tuple[str, int], name: str, person: WindowStaff | GuideOfficer, stop: threading.Event
+    listen: tuple[str, int],
+    name: str,
+    person: WindowStaff | GuideOfficer | DutyOfficer,
+    stop: threading.Event,
 ) -> int:
     """Accept the app's driver connection on ``listen`` and let ``person`` work it, again
     whenever the app restarts; ``name`` (a window, ``guide console``) is for the log."""
@@ -300,6 +462,8 @@ def serve_forever(
     server.close()
     if isinstance(person, WindowStaff):
         log.info("%s: tickets finished: %d", name, person.finished)
+    if isinstance(person, DutyOfficer):
+        log.info("%s: manual sign-ins recorded: %d", name, person.entered)
     return 0
 
 
@@ -312,7 +476,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--window", help="the terminal's window, e.g. W04")
     where.add_argument(
-        "--console", choices=("guide",), help="a guide officer at the guide console instead"
+        "--console",
+        choices=("guide", "duty"),
+        help="a guide officer at the guide console, or the duty officer at the duty console",
     )
     p.add_argument(
         "--staff", default=None, help="staff id (default: the first of the window or role)"
@@ -331,19 +497,24 @@ def _main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = load_or_exit(args.config)
     window_id = args.window.upper() if args.window else None
-    name = window_id or "guide console"
+    name = window_id or f"{args.console} console"
     role = StaffRole.WINDOW_STAFF if window_id else StaffRole.GUIDE_OFFICER
     try:
-        staff = pick_staff(config, window_id, args.pin, args.staff, role)
+        if args.console == "duty" and not args.staff:
+            staff = duty_officer(config, args.pin)
+        else:
+            staff = pick_staff(config, window_id, args.pin, args.staff, role)
     except NoStaff as exc:
         log.error("%s: %s", name, exc)
         return 2
     host, _, port = args.listen.rpartition(":")
     stop = threading.Event()
     rng = random.Random(args.seed)
-    person: WindowStaff | GuideOfficer
+    person: WindowStaff | GuideOfficer | DutyOfficer
     if window_id:
         person = WindowStaff(config, window_id, staff, args.pin, rng, args.pace, stop)
+    elif args.console == "duty":
+        person = DutyOfficer(staff, args.pin, rng, args.pace, stop)
     else:
         person = GuideOfficer(staff, args.pin, rng, args.pace, stop)
     return serve_forever((host or "127.0.0.1", int(port)), name, person, stop)

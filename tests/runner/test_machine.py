@@ -12,6 +12,7 @@ from hall.conf.machine import DisplayMode, MachineFile, load_machine
 from hall.runtime import RuntimeDir
 from runner.display import DisplayUnavailable, plan_display
 from runner.plan import UpOptions, plan_up
+from runner.staff import duty_officer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -312,3 +313,50 @@ def test_demo_plan_signs_a_simulated_officer_in_at_the_guide_console(
     ]
     traffic = list(by_name["demo-traffic"].argv)
     assert "--skip-windows" not in traffic  # no terminal on this machine
+
+
+def test_demo_plan_signs_the_duty_officer_on_duty_in_at_the_duty_console(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    machine, _ = load_machine(sample_config)
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"duty"}, demo=True))
+    officer = duty_officer(sample_config, "1234")  # today's, by the rota
+    assert plan.staffed == {"duty-01": ("", officer)}
+    by_name = {c.name: c for c in plan.children}
+    staff = list(by_name["staff-duty-01"].argv)
+    assert staff[staff.index("--console") + 1] == "duty" and "--window" not in staff
+    assert staff[staff.index("--staff") + 1] == officer
+    assert by_name["duty-duty-01"].env["HALL_UI_DRIVER"] == staff[staff.index("--listen") + 1]
+    assert ("latest-4.png", f"duty duty-01, simulated officer {officer}") in [
+        (p.name, what) for p, what in plan.screens
+    ]
+
+
+def test_demo_applicants_present_ids_through_the_kiosks_own_scanner(
+    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo kiosk's scanner is a keyboard wedge: the applicants type the ID into it. A
+    kiosk with a camera scanner reads the applicants' simulated network camera instead."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    machine, _ = load_machine(sample_config)
+    plan = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}, demo=True))
+    by_name = {c.name: c for c in plan.children}
+    argv = list(by_name["applicants-kiosk-01"].argv)
+    assert argv[argv.index("--scanner") + 1] == "wedge"
+    groups = [argv[i + 1] for i, a in enumerate(argv) if a == "--real-name"]
+    real_name = sorted((i.code, i.unit) for i in sample_config.item_by_code.values() if i.real_name)
+    assert real_name and groups == [f"{unit},{code}" for code, unit in real_name]
+    assert "--scanner" not in by_name["kiosk-kiosk-01"].argv  # as kiosks.toml says
+    camera, _ = _machine(
+        sample_config,
+        tmp_path,
+        '[[app]]\nkind = "kiosk"\nclient = "kiosk-03"\n\n[[simulator]]\nkind = "traffic"\n',
+    )
+    plan = plan_up(sample_config, camera, _opts(tmp_path, {"kiosk"}, demo=True))
+    by_name = {c.name: c for c in plan.children}
+    argv = list(by_name["applicants-kiosk-03"].argv)
+    kind, _, port = argv[argv.index("--scanner") + 1].partition(":")
+    assert kind == "camera" and port.isdigit()
+    kiosk = list(by_name["kiosk-kiosk-03"].argv)
+    assert kiosk[kiosk.index("--scanner") + 1] == f"camera:http://127.0.0.1:{port}/video.mjpg"
