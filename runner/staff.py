@@ -182,14 +182,13 @@ class DutyOfficer:
     def step(self, con: AppLink) -> None:
         """One thing the officer does: sign in, see to an unclear finger, or look round."""
         s = con.wait_for(lambda s: not s.get("busy"), 30, "the console's answer")
+        unclear = sum(1 for a in s.get("attempts", []) if a.get("result") == self.UNCLEAR)
+        if s.get("session") != self.session or self.unclear_seen is None:
+            # those before the officer sat down (or of another half-day): seen to already
+            self.session, self.unclear_seen = s.get("session"), unclear
         if not s.get("signed_in"):
             self.sign_in(con)
             return
-        if s.get("session") != self.session:  # a new half-day: its own failed sign-ins
-            self.session, self.unclear_seen = s.get("session"), None
-        unclear = sum(1 for a in s.get("attempts", []) if a.get("result") == self.UNCLEAR)
-        if self.unclear_seen is None:
-            self.unclear_seen = unclear  # those before the officer sat down: already seen to
         absent = self.visible_rows(con, s, "absent")
         if unclear > self.unclear_seen and s.get("can_enter") and absent:
             self.unclear_seen = unclear
@@ -221,15 +220,15 @@ class DutyOfficer:
         and a person only touches what is in view."""
         top = con.request("find", "roll_head")["pos"][1]
         out = []
-        for staff, st in sorted(s.get("statuses", {}).items()):
-            if status is not None and st != status:
-                continue
+        for staff, st in s.get("statuses", {}).items():  # the roll call's order, top down
             try:
                 row = con.request("find", f"key:row:{staff}")
             except TouchFailed:
                 continue
             y, height = row["pos"][1], row["size"][1]
-            if y >= 0 and y + height <= top:
+            if y < 0:
+                break  # this row and those after it are below the list's bottom edge
+            if y + height <= top and (status is None or st == status):
                 out.append(staff)
         return out
 
@@ -282,7 +281,9 @@ class DutyOfficer:
             return
         rows = self.visible_rows(con, s, None)
         if rows:
-            self.select_only(con, s, self.rng.choice(rows))
+            person = self.rng.choice(rows)
+            self.select_only(con, s, person)
+            log.info("duty console: looks at %s's sign-ins", person)
 
 
 class WindowStaff:

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,65 @@ def hall_app_argv(hall, kind: str, client: str) -> list[str]:
     return [sys.executable, "-m", "hall.cli", kind, "--client", client,
             "--config", str(hall.config.directory), "--var", str(hall.directory),
             "--broker-port", str(hall.port)]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_a_simulated_duty_officer_records_a_sign_in_for_an_unclear_finger(
+    sample_config: HallConfig, tmp_path: Path
+) -> None:
+    """The duty console (值班台) on a working Wednesday morning: the simulated officer on duty
+    (S008 by the sample rota) signs in through the login panel; when the sign-in station then
+    reports a finger it could not read, the officer selects someone still absent on the roll
+    call and presses 指紋不明顯 (a manual sign-in waiting for the director)."""
+    from attendance.recorder import FileRecorder
+    from attendance.rules import Context
+    from attendance.state import Command
+    from tests.attendance.conftest import TZ
+
+    ctx = Context.from_config(sample_config)
+    record = tmp_path / "attendance.jsonl"
+    recorder = FileRecorder(record, ctx)
+    wed = datetime(2026, 11, 25, 8, 5, tzinfo=TZ)
+    punch = {"staff": "S020", "device": "signin-01"}
+    recorder.submit(Command("punch.record", "signin-01", wed, punch))
+    screen = Xvfb("1920x1080x24")
+    procs: Procs = []
+    log = tmp_path / "officer.log"
+    try:
+        port = _listening(
+            procs,
+            [sys.executable, "-m", "hall.cli", "demo-staff", "--config",
+             str(sample_config.directory), "--console", "duty", "--staff", "S008",
+             "--pace", "0.05", "--seed", "1"],
+            log,
+        )  # fmt: skip
+        _spawn(
+            procs,
+            [sys.executable, "-m", "hall.cli", "duty", "--config", str(sample_config.directory),
+             "--record-file", str(record), "--clock-from", "2026-11-25T09:00:00",
+             "--lang", "zh-Hant"],
+            tmp_path / "duty.log",
+            {"DISPLAY": screen.display, "HALL_UI_DRIVER": f"127.0.0.1:{port}",
+             "KIVY_HOME": str(tmp_path / "kivy")},
+        )  # fmt: skip
+
+        def wait_for(line: str) -> None:
+            deadline = time.monotonic() + 150  # a hang guard, not a speed check
+            while line not in log.read_text():
+                assert all(p.poll() is None for p in procs), log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+
+        wait_for("duty console: S008 signed in")
+        at = datetime(2026, 11, 25, 9, 0, tzinfo=TZ)
+        unclear = {"result": "unclear", "device": "signin-01"}
+        recorder.submit(Command("attempt.record", "signin-01", at, unclear))
+        wait_for("signed in by hand, unclear fingerprint")
+    finally:
+        _stop(procs)
+        screen.stop()
+    entered = [e for e in recorder.refresh().manual.values() if e.reason == "unclear_fingerprint"]
+    assert len(entered) == 1, log.read_text()
+    assert entered[0].entered_by == "S008" and entered[0].staff != "S020"  # S020 was there
