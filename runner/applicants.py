@@ -185,7 +185,7 @@ class CameraScanner:
         self.camera.show(None)
 
     def close(self) -> None:
-        self.camera.close()
+        self.camera.stop()
 
 
 def _qr_frame(payload: str) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hall.conf import HallConfig
+from hall.net import free_port
 from tests.runner.test_staff import Procs, _listening, _spawn, _stop
 from tests.support import start_hall
 from ui.xvfb import Xvfb
@@ -70,13 +71,20 @@ def test_applicants_find_a_preferred_windows_item_on_a_later_page(
 @pytest.mark.broker
 @pytest.mark.timeout(300)
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+@pytest.mark.parametrize("scanner", ["wedge", "camera"])
 def test_applicants_scan_an_id_for_a_real_name_item_up_to_the_daily_limit(
-    sample_config: HallConfig, tmp_path: Path
+    sample_config: HallConfig, tmp_path: Path, scanner: str
 ) -> None:
     """實名取號 at the real kiosk: asked for the ID, each applicant first presents a misread
     number (wrong check character: the kiosk refuses it on screen), then the right one through
-    the keyboard-wedge path; all come with the same number, so the service issues three
-    tickets to it and refuses the fourth."""
+    the kiosk's scanner (typed as a keyboard wedge types; or a QR held up to the simulated
+    network camera the kiosk reads); all come with the same number, so the service issues
+    three tickets to it and refuses the fourth."""
+    kiosk_scanner: list[str] = []
+    if scanner == "camera":
+        camera = free_port()
+        scanner = f"camera:{camera}"
+        kiosk_scanner = ["--scanner", f"camera:http://127.0.0.1:{camera}/video.mjpg"]
     item = sample_config.item_by_code["XK-GA-002"]
     assert item.real_name
     limit = sample_config.hall_file.queue.real_name_daily_limit
@@ -88,7 +96,7 @@ def test_applicants_scan_an_id_for_a_real_name_item_up_to_the_daily_limit(
         port = _listening(
             procs,
             [sys.executable, "-m", "hall.cli", "demo-applicants", "--pace", "0.1",
-             "--seed", "5", "--prefer-share", "0", "--scanner", "wedge",
+             "--seed", "5", "--prefer-share", "0", "--scanner", scanner,
              "--real-name", f"{item.unit},{item.code}", "--real-name-share", "1",
              "--bad-id-share", "1", "--repeat-id-share", "1"],
             log,
@@ -98,7 +106,7 @@ def test_applicants_scan_an_id_for_a_real_name_item_up_to_the_daily_limit(
             [sys.executable, "-m", "hall.cli", "kiosk", "--kiosk-id", "kiosk-01",
              "--config", str(sample_config.directory), "--var", str(tmp_path),
              "--broker-port", str(hall.port), "--printer", f"sim:{tmp_path / 'tickets'}",
-             "--windowed"],
+             "--windowed", *kiosk_scanner],
             tmp_path / "kiosk.log",
             {
                 "DISPLAY": screen.display,
