@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    tune_malloc()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     from hall.conf.cli import load_or_exit
     from hall.conf.kiosks import load_kiosks
@@ -114,6 +115,27 @@ class LazyConnection:
 
     def stop(self) -> None:
         pass
+
+
+def tune_malloc() -> None:
+    """glibc malloc settings for a long-running kiosk (before its threads start).
+
+    Label textures, print rasters and the software renderer's shader compiles come
+    and go all day. By default glibc raises its mmap threshold after each large free
+    (up to 32 MB), so such blocks then come from the heap and leave it fragmented, and
+    each thread that allocates may get an arena of its own. A fixed 64 KiB threshold
+    gives them their own mappings, returned whole when freed; two arenas for the
+    main, worker, MQTT and renderer threads. A no-op where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    m_mmap_threshold, m_arena_max = -3, -8  # <malloc.h>
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(name)
+            libc.mallopt(m_arena_max, 2)
+            libc.mallopt(m_mmap_threshold, 64 * 1024)
 
 
 def trim_heap() -> None:
@@ -198,13 +220,6 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 self.presenter.set_language(args.lang)
             self.root_widget = KioskRoot()
             self._shown: dict[str, Any] = {}
-            self._drop_trigger = Clock.create_trigger(self._drop_hidden, 0)
-            # a handler that returns a true value would stop the transition's own
-            # on_complete (which takes the screen left out of the window): the
-            # trigger returns None
-            self.root_widget.ids.screens.transition.bind(
-                on_complete=lambda *_: self._drop_trigger()
-            )
             self.show(self.presenter.view)
             self._wedge = ""
             self._wedge_at = 0.0
@@ -307,24 +322,19 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                     ids.qr.texture = qr_texture(view.qr)
 
         def _enter(self, screens: Any, name: str) -> None:
-            """Make screen ``name`` and switch to it; the one left is dropped once the
-            switch completes (:meth:`_drop_hidden`). Only the screen on show holds
-            widgets and label textures: under a software renderer every texture is
-            process memory, and seven screens built up front held them all."""
-            if not screens.has_screen(name):
-                screens.add_widget(screen_classes[name](name=name))
+            """Make screen ``name``, switch to it and drop the one left: only the
+            screen on show holds widgets and label textures (under a software
+            renderer every texture is process memory, and seven screens built up
+            front held them all)."""
+            screens.add_widget(screen_classes[name](name=name))
             screens.current = name
-            self._shown.clear()  # its lists are filled afresh
-
-        def _drop_hidden(self, *_args: Any) -> None:
-            """After a switch (from the next frame: a switch that interrupts another
-            completes that one first): drop every screen but the one on show."""
-            screens = self.root_widget.ids.screens
-            if screens.transition.is_active:
-                return  # a newer switch runs; its completion comes back here
+            screens.transition.stop()  # NoTransition: the switch completes now
             for screen in list(screens.screens):
                 if screen is not screens.current_screen:
                     screens.remove_widget(screen)
+            # the transition remembers the screen it took out: that would keep it alive
+            screens.transition.screen_out = screens.current_screen
+            self._shown.clear()  # its lists are filled afresh
 
         # Kivy applies a class's kv rule after the constructor's keyword arguments, so
         # the sizes and alignments the rule also sets are assigned after construction.
@@ -396,14 +406,22 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             import gc
 
             import psutil
+            from kivy.graphics.context import get_context
             from kivy.uix.widget import Widget
 
             gc.collect()
+            # GL objects of the widgets just collected are deleted at the next frame
+            # (Kivy queues them); delete them now, as that frame would
+            get_context().flush()
             trim_heap()
             objects = gc.get_objects()
             widgets = sum(1 for o in objects if issubclass(type(o), Widget))  # not proxies
             rss = psutil.Process().memory_info().rss / 2**20
             return {"rss_mb": rss, "objects": len(objects), "widgets": widgets}
+
+        def driver_screens(self) -> list[str]:
+            """The screens built now (only the one on show)."""
+            return [s.name for s in self.root_widget.ids.screens.screens]
 
         def driver_scan(self, code: str) -> None:
             self.presenter.scanned(code)

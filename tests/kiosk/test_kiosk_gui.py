@@ -90,6 +90,8 @@ def test_touch_an_item_and_the_printed_ticket_holds_its_number_and_qr(
     assert [c.data.decode() for c in decode(Image.open(shot))] == [state["qr"]]
     app.tap("done")
     assert app.state()["screen"] == "home"
+    # only the screen on show is built: Choose, Confirm and Issued were dropped
+    assert app.call("screens") == ["home"]
 
 
 def test_wedge_scanner_types_into_the_window_on_any_screen(
