@@ -210,7 +210,9 @@ class Supervisor:
 
     def run(self, poll_s: float = 0.5) -> None:
         """Watch children until SIGINT/SIGTERM/SIGHUP; restart the ones that die."""
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        # SIGINT too: a shell ignores it in a background job, and Python then raises no
+        # KeyboardInterrupt, so `hall up &` followed by `kill -INT` would not stop the hall.
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(sig, lambda *_: self._request_stop())
         try:
             while not self._stopping:
