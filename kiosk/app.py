@@ -411,8 +411,9 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
 
             gc.collect()
             # GL objects of the widgets just collected are deleted at the next frame
-            # (Kivy queues them); delete them now, as that frame would
-            get_context().flush()
+            # (Kivy queues them); delete them now, as that frame would. (Not flush():
+            # that forgets the queue, and the GL objects would never be deleted.)
+            get_context().gl_dealloc()
             trim_heap()
             objects = gc.get_objects()
             widgets = sum(1 for o in objects if issubclass(type(o), Widget))  # not proxies
