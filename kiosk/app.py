@@ -138,6 +138,20 @@ def tune_malloc() -> None:
             libc.mallopt(m_mmap_threshold, 64 * 1024)
 
 
+def rss_mb() -> float:
+    """This process's resident set size in MiB: what psutil's ``memory_info().rss``
+    reads (``/proc/self/statm``), without importing psutil (1.1 MB) into the process
+    being measured."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import psutil
+
+        return psutil.Process().memory_info().rss / 2**20
+
+
 def trim_heap() -> None:
     """Give freed heap pages back to the system (glibc keeps them after label and print
     buffers come and go); a no-op where there is no glibc."""
@@ -397,15 +411,12 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             return state
 
         def driver_rss_mb(self) -> float:
-            import psutil
-
-            return psutil.Process().memory_info().rss / 2**20
+            return rss_mb()
 
         def driver_memory(self) -> dict[str, Any]:
             """Memory after a full collection: RSS, Python objects, widgets alive."""
             import gc
 
-            import psutil
             from kivy.graphics.context import get_context
             from kivy.uix.widget import Widget
 
@@ -417,7 +428,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             trim_heap()
             objects = gc.get_objects()
             widgets = sum(1 for o in objects if issubclass(type(o), Widget))  # not proxies
-            rss = psutil.Process().memory_info().rss / 2**20
+            rss = rss_mb()
             return {"rss_mb": rss, "objects": len(objects), "widgets": widgets}
 
         def driver_screens(self) -> list[str]:
