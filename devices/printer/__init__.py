@@ -15,6 +15,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from devices.printer import capabilities_cache
+
+# Before any submodule imports python-escpos: one shared capabilities cache, not a new
+# temporary directory and a YAML parse on every start (see capabilities_cache).
+capabilities_cache.prepare()
+
 _EXPORTS = {
     "CaseKind": "devices.printer.slips",
     "CaseNoticeSlip": "devices.printer.slips",
