@@ -108,9 +108,9 @@ def await_online(app: AppLink, stop: threading.Event, name: str) -> None:
             log.info("%s: not online yet", name)
 
 
-class GuideOfficer:
-    """A simulated guide officer at the guide console: signs in with staff id and PIN, then
-    looks at one page after another (queues, windows, ratings ...), as the officer does."""
+class SimulatedPerson:
+    """Who a simulated member of staff is and how they act: staff id and PIN (typed into the
+    real sign-in fields), their own random choices, the pace, and the demo's stop event."""
 
     def __init__(
         self, staff: str, pin: str, rng: random.Random, pace: float, stop: threading.Event
@@ -120,6 +120,18 @@ class GuideOfficer:
         self.rng = rng
         self.pace = pace
         self.stop = stop
+
+    def type_credentials(self, con: AppLink, staff_field: str, pin_field: str) -> None:
+        """Type staff id and PIN into the app's two sign-in fields."""
+        con.tap(staff_field)
+        con.type(self.staff)
+        con.tap(pin_field)
+        con.type(self.pin)
+
+
+class GuideOfficer(SimulatedPerson):
+    """A simulated guide officer at the guide console: signs in with staff id and PIN, then
+    looks at one page after another (queues, windows, ratings ...), as the officer does."""
 
     def serve(self, con: AppLink) -> None:
         await_online(con, self.stop, "guide console")
@@ -139,16 +151,13 @@ class GuideOfficer:
                 return
 
     def sign_in(self, con: AppLink) -> None:
-        con.tap("staff_in")
-        con.type(self.staff)
-        con.tap("pin_in")
-        con.type(self.pin)
+        self.type_credentials(con, "staff_in", "pin_in")
         con.tap("sign_in")
         con.wait_for(lambda s: s.get("signed_in"), 15, "the sign-in")
         log.info("guide console: %s signed in", self.staff)
 
 
-class DutyOfficer:
+class DutyOfficer(SimulatedPerson):
     """A simulated duty officer at the duty console (值班台), pressing its real buttons."""
 
     UNCLEAR = "unclear"
@@ -157,11 +166,7 @@ class DutyOfficer:
     def __init__(
         self, staff: str, pin: str, rng: random.Random, pace: float, stop: threading.Event
     ):
-        self.staff = staff
-        self.pin = pin
-        self.rng = rng
-        self.pace = pace
-        self.stop = stop
+        super().__init__(staff, pin, rng, pace, stop)
         self.unclear_seen: int | None = None
         """Unclear fingers of this session the officer has dealt with (None: not looked)."""
         self.session: str | None = None
@@ -199,10 +204,7 @@ class DutyOfficer:
             self.look_at_someone(con, s)
 
     def sign_in(self, con: AppLink) -> None:
-        con.tap("staff_id")
-        con.type(self.staff)
-        con.tap("pin")
-        con.type(self.pin)
+        self.type_credentials(con, "staff_id", "pin")
         con.tap("sign_in")
         s = con.wait_for(
             lambda s: s.get("signed_in") or (not s.get("busy") and s.get("feedback")),
@@ -286,7 +288,7 @@ class DutyOfficer:
             log.info("duty console: looks at %s's sign-ins", person)
 
 
-class WindowStaff:
+class WindowStaff(SimulatedPerson):
     """One simulated person at one window terminal."""
 
     def __init__(
@@ -299,13 +301,9 @@ class WindowStaff:
         pace: float,
         stop: threading.Event,
     ):
+        super().__init__(staff, pin, rng, pace, stop)
         self.config = config
         self.window_id = window_id
-        self.staff = staff
-        self.pin = pin
-        self.rng = rng
-        self.pace = pace
-        self.stop = stop
         self.finished = 0
 
     def pause(self, low: float, high: float) -> bool:
@@ -365,10 +363,7 @@ class WindowStaff:
         term.tap("sign_button")
         term.wait_for(lambda s: s.get("dialog") == "sign_in", 10, "the sign-in panel")
         self.pause(0.5, 1)
-        term.tap("sign_in_staff")
-        term.type(self.staff)
-        term.tap("sign_in_pin")
-        term.type(self.pin)
+        self.type_credentials(term, "sign_in_staff", "sign_in_pin")
         term.tap("sign_in_send")
         s = term.wait_for(
             lambda s: s.get("staff") or (s.get("dialog") is None and s.get("message")),
