@@ -111,11 +111,14 @@ class ConsoleView:
     can_decide: bool
     can_sign: bool
     devices: list[dict[str, str]] = field(default_factory=list)
+    """Sign-in readers as last reported: device, status, text, since."""
     leaves: list[LeaveRow] = field(default_factory=list)
+    """Pending leave requests, each marked whether the signed-in person may decide it."""
     log: list[str] = field(default_factory=list)
     """Today's duty log entries (absences reported, notes), as lines of text."""
-    """Pending leave requests, each marked whether the signed-in person may decide it."""
-    """Sign-in readers as last reported: device, status, text, since."""
+    working: bool = True
+    """Staff must sign in for this session today (False: a day off, a holiday, or an
+    evening without the study session): the roll call then says so instead of counting."""
     labels: dict[str, str] = field(default_factory=dict)
     busy: str | None = None
     """The action on its way to the writer (``enter``, ``decide``, ``sign_in``, ...), if any."""
@@ -538,6 +541,7 @@ class DutyConsole:
             pending=pending,
             log_signed=signed,
             log=[self._log_line(e, names) for e in state.log(day).entries],
+            working=working,
             can_enter=user is not None and user == officer and working and not signed,
             can_decide=user is not None and user == director,
             can_sign=user is not None
@@ -549,6 +553,7 @@ class DutyConsole:
                 for key in (
                     "title",
                     "roll_call",
+                    "no_session",
                     "failed",
                     "pending",
                     "sign_log",

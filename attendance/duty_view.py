@@ -436,7 +436,8 @@ class DutyApp(HallApp):
             )
             + ("  ·  " + view.labels["signed"] if view.log_signed else "")
             + "".join(f"  ·  {d['device']}: {d['text']}" for d in view.devices),
-            "roll_head": f"{view.labels['roll_call']}: {counts}",
+            "roll_head": f"{view.labels['roll_call']}: "
+            + (counts if view.working else view.labels["no_session"]),
             "user_line": view.user_name,
             "can_enter": view.can_enter,
             "can_sign": view.can_sign,

@@ -185,3 +185,14 @@ def test_the_full_trail_of_a_voided_record(ctx: Context, tmp_path: Path) -> None
         f"M00002 09:30 {officer}作廢 {record}：entered for the wrong person · 待審核",
     ]
     assert console.voidable("S021") is None  # the void itself is not voided again here
+
+
+def test_a_day_off_says_so_instead_of_counting(ctx: Context, tmp_path: Path) -> None:
+    saturday = (2026, 11, 28)  # a Saturday, no make-up working day in the sample calendar
+    console = _console(ctx, tmp_path, Clock(at(saturday, 9)), lang="en")
+    console.sign_in(OFFICER, "1234")
+    view = console.view()
+    assert not view.working and not view.can_enter and view.rows == []
+    assert view.labels["no_session"] == t("attendance.console.no_session", "en")
+    working = _console(ctx, tmp_path / "wed", Clock(at(WED, 9)), lang="en").view()
+    assert working.working

@@ -79,7 +79,8 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     app.tap("staff_id")
     app.type(OFFICER)
     app.type("9999")
-    state = app.wait_for(lambda s: s["feedback"], what="refusal")
+    # the feedback line says "sending" while the sign-in is on its way: wait for the answer
+    state = app.wait_for(lambda s: s["busy"] is None and s["feedback"], what="refusal")
     assert not state["signed_in"] and state["feedback"] == t("attendance.console.bad_pin")
     app.tap("staff_id")
     app.type(OFFICER)
@@ -122,7 +123,7 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
     app.tap("key:row:S021")
     second = state["pending"][0]
     app.tap(f"key:reject:{second}")  # no note: refused
-    state = app.wait_for(lambda s: not s["feedback_ok"], what="note required")
+    state = app.wait_for(lambda s: s["busy"] is None and not s["feedback_ok"], what="note required")
     assert state["feedback"] == t("attendance.error.note_required")
     assert not app.clipped()
     target = shots_dir(tmp_path)
