@@ -161,13 +161,12 @@ class StaffOnDuty(RecordDomain):
         if previous and previous["staff"] != person.id:
             out = {"client": client.id, "staff": previous["staff"], "by": person.id}
             self.engine.emit("staff.signed_out", out, now)
-        for other, entry in list(self.on_duty.items()):
-            if client.role is Role.LEAVE:
-                break  # a moment at the leave desk is not a place: the window stays staffed
-            if entry["staff"] == person.id and other != client.id:
-                # One person, one place: signing in here signs them out there.
-                out = {"client": other, "staff": person.id, "by": person.id}
-                self.engine.emit("staff.signed_out", out, now)
+        if client.role is not Role.LEAVE:  # a moment at the leave desk is not a place
+            for other, entry in list(self.on_duty.items()):
+                if entry["staff"] == person.id and other != client.id:
+                    # One person, one place: signing in here signs them out there.
+                    out = {"client": other, "staff": person.id, "by": person.id}
+                    self.engine.emit("staff.signed_out", out, now)
         if not previous or previous["staff"] != person.id:
             data: dict[str, Any] = {
                 "client": client.id,
