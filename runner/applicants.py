@@ -207,7 +207,22 @@ def _qr_frame(payload: str) -> Any:
 Scanner = WedgeScanner | CameraScanner
 
 
-class Applicants:
+class Paced:
+    """A simulated person's own random choices, the pace the demo runs at (a factor on every
+    pause) and the demo's stop event."""
+
+    def __init__(self, rng: random.Random, pace: float, stop: threading.Event):
+        self.rng = rng
+        self.pace = pace
+        self.stop = stop
+
+    def pause(self, low: float, high: float) -> bool:
+        """A person's pause of ``low``..``high`` seconds (times the pace); False when asked
+        to stop."""
+        return not self.stop.wait(self.rng.uniform(low, high) * self.pace)
+
+
+class Applicants(Paced):
     """One simulated applicant after another at one kiosk."""
 
     def __init__(
@@ -223,7 +238,7 @@ class Applicants:
         bad_id_share: float = 0.15,
         repeat_id_share: float = 0.1,
     ):
-        self.rng = rng
+        super().__init__(rng, pace, stop)
         self.prefer_share = prefer_share
         self.scanner = scanner
         """How an ID is presented to the kiosk; None: this kiosk's scanner is not one the
@@ -238,17 +253,11 @@ class Applicants:
         """ID numbers the kiosk refused (wrong check character)."""
         self.limit_refused = 0
         """Tickets the service refused for the daily limit per person."""
-        self.pace = pace
-        self.stop = stop
         self.prefer = [set(group) for group in prefer if group]
         """Groups of a department and items (one window's); half of the applicants look for
         one group's: in the demo, those of the window terminals on screen, so that each has
         tickets to call."""
         self.issued = 0
-
-    def pause(self, low: float, high: float) -> bool:
-        """A person's pause; False when asked to stop."""
-        return not self.stop.wait(self.rng.uniform(low, high) * self.pace)
 
     def serve(self, kiosk: AppLink) -> None:
         """Applicants until stopped or the kiosk goes away (ConnectionError)."""
@@ -371,7 +380,7 @@ RATING_WEIGHTS = (60, 25, 10, 4, 1)
 REASONS = ("wait", "attitude", "explain", "materials", "slow", "system")
 
 
-class Raters:
+class Raters(Paced):
     """The applicants leaving a window rate its service on the window's rating pad (好差評):
     mostly satisfied, now and then a low level with a reason chip, sometimes nobody rates
     (the pad times out)."""
@@ -379,15 +388,10 @@ class Raters:
     def __init__(
         self, rng: random.Random, pace: float, stop: threading.Event, walk_away: float = 0.15
     ):
-        self.rng = rng
-        self.pace = pace
-        self.stop = stop
+        super().__init__(rng, pace, stop)
         self.walk_away = walk_away
         """The share of applicants who leave without rating."""
         self.rated = 0
-
-    def pause(self, low: float, high: float) -> bool:
-        return not self.stop.wait(self.rng.uniform(low, high) * self.pace)
 
     def serve(self, pad: AppLink) -> None:
         pad.wait_for(lambda s: s.get("connection") == "online", 90, "the pad online")

@@ -39,7 +39,7 @@ from typing import Any
 from hall.conf import HallConfig
 from hall.conf.model import CaseKind
 from hall.conf.staff import StaffRole
-from runner.applicants import AppLink, TouchFailed
+from runner.applicants import AppLink, Paced, TouchFailed
 
 log = logging.getLogger("demo-staff")
 
@@ -108,18 +108,16 @@ def await_online(app: AppLink, stop: threading.Event, name: str) -> None:
             log.info("%s: not online yet", name)
 
 
-class SimulatedPerson:
-    """Who a simulated member of staff is and how they act: staff id and PIN (typed into the
-    real sign-in fields), their own random choices, the pace, and the demo's stop event."""
+class SimulatedPerson(Paced):
+    """A simulated member of staff: staff id and PIN (typed into the real sign-in fields),
+    paced like the applicants."""
 
     def __init__(
         self, staff: str, pin: str, rng: random.Random, pace: float, stop: threading.Event
     ):
+        super().__init__(rng, pace, stop)
         self.staff = staff
         self.pin = pin
-        self.rng = rng
-        self.pace = pace
-        self.stop = stop
 
     def type_credentials(self, con: AppLink, staff_field: str, pin_field: str) -> None:
         """Type staff id and PIN into the app's two sign-in fields."""
@@ -147,7 +145,7 @@ class GuideOfficer(SimulatedPerson):
                         con.tap(f"key:tab:{self.rng.choice(others)}")
             except TouchFailed as exc:
                 log.info("guide console: %s", exc)
-            if self.stop.wait(self.rng.uniform(15, 30) * self.pace):
+            if not self.pause(15, 30):
                 return
 
     def sign_in(self, con: AppLink) -> None:
@@ -181,7 +179,7 @@ class DutyOfficer(SimulatedPerson):
                 self.step(con)
             except TouchFailed as exc:
                 log.info("duty console: %s", exc)
-            if self.stop.wait(self.rng.uniform(10, 20) * self.pace):
+            if not self.pause(10, 20):
                 return
 
     def step(self, con: AppLink) -> None:
@@ -215,7 +213,7 @@ class DutyOfficer(SimulatedPerson):
             log.info("duty console: %s signed in", self.staff)
         else:
             log.warning("duty console: sign-in of %s refused (%s)", self.staff, s["feedback"])
-            self.stop.wait(self.rng.uniform(20, 40) * self.pace)
+            self.pause(20, 40)
 
     def visible_rows(self, con: AppLink, s: dict[str, Any], status: str | None) -> list[str]:
         """Staff of the roll call (with ``status``) whose row is on screen: the list scrolls,
@@ -247,7 +245,7 @@ class DutyOfficer(SimulatedPerson):
     def enter_unclear(self, con: AppLink, s: dict[str, Any], person: str) -> None:
         """A manual sign-in, reason 指紋不明顯, for the person the reader could not read."""
         self.select_only(con, s, person)
-        if self.stop.wait(self.rng.uniform(1, 3) * self.pace):  # checks who it is
+        if not self.pause(1, 3):  # checks who it is
             return
         con.tap("key:reason:unclear_fingerprint")
         s = con.wait_for(lambda s: not s.get("busy"), 30, "the manual sign-in")
@@ -305,10 +303,6 @@ class WindowStaff(SimulatedPerson):
         self.config = config
         self.window_id = window_id
         self.finished = 0
-
-    def pause(self, low: float, high: float) -> bool:
-        """A person's pause; False when asked to stop."""
-        return not self.stop.wait(self.rng.uniform(low, high) * self.pace)
 
     def serve(self, term: AppLink) -> None:
         """Work the terminal until stopped or it goes away (ConnectionError)."""
