@@ -431,6 +431,35 @@ class Raters(Paced):
         log.info("%s rated %d", number, level)
 
 
+def serve_driven(
+    listen: tuple[str, int], serve: Callable[[AppLink], None], name: str, stop: threading.Event
+) -> None:
+    """Accept the app's driver connection on ``listen`` and hand it to ``serve`` (a simulated
+    person), again whenever the app restarts, until ``stop``; ``name`` is for the log."""
+    server = socket.create_server(listen)
+    server.settimeout(0.5)
+    log.info("%s: waiting for the app on %s:%d", name, *listen)
+    try:
+        while not stop.is_set():
+            try:
+                conn, peer = server.accept()
+            except TimeoutError:
+                continue
+            log.debug("%s: connection from %s:%d", name, *peer)
+            app = AppLink(conn)
+            try:
+                serve(app)
+            except (ConnectionError, TouchFailed) as exc:
+                if app.answered:
+                    log.warning("%s: link lost (%s); waiting for it again", name, exc)
+                else:  # hall up's check that this process listens: it connects and closes
+                    log.debug("%s: a connection that closed at once (%s)", name, exc)
+            finally:
+                app.close()
+    finally:
+        server.close()
+
+
 def serve_forever(
     listen: tuple[str, int],
     pace: float,
@@ -453,26 +482,7 @@ def serve_forever(
         if what == "rating"
         else Applicants(rng, pace, stop, prefer, prefer_share, **(ids or {}))
     )
-    server = socket.create_server(listen)
-    server.settimeout(0.5)
-    log.info("waiting for the %s on %s:%d", what, *listen)
-    while not stop.is_set():
-        try:
-            conn, peer = server.accept()
-        except TimeoutError:
-            continue
-        log.debug("connection from %s:%d", *peer)
-        app = AppLink(conn)
-        try:
-            people.serve(app)
-        except (ConnectionError, TouchFailed) as exc:
-            if app.answered:
-                log.warning("%s link lost (%s); waiting for it to come back", what, exc)
-            else:  # hall up's check that this process listens: it connects and closes
-                log.debug("a connection that closed at once (%s)", exc)
-        finally:
-            app.close()
-    server.close()
+    serve_driven(listen, people.serve, what, stop)
     if isinstance(people, Raters):
         log.info("ratings given: %d", people.rated)
     else:

@@ -31,7 +31,6 @@ import argparse
 import logging
 import random
 import signal
-import socket
 import threading
 from datetime import datetime
 from typing import Any
@@ -39,7 +38,7 @@ from typing import Any
 from hall.conf import HallConfig
 from hall.conf.model import CaseKind
 from hall.conf.staff import StaffRole
-from runner.applicants import AppLink, Paced, TouchFailed
+from runner.applicants import AppLink, Paced, TouchFailed, serve_driven
 
 log = logging.getLogger("demo-staff")
 
@@ -430,26 +429,8 @@ def serve_forever(
     whenever the app restarts; ``name`` (a window, ``guide console``) is for the log."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    server = socket.create_server(listen)
-    server.settimeout(0.5)
-    log.info("%s: %s waits for the app on %s:%d", name, person.staff, *listen)
-    while not stop.is_set():
-        try:
-            conn, peer = server.accept()
-        except TimeoutError:
-            continue
-        log.debug("%s: connection from %s:%d", name, *peer)
-        app = AppLink(conn)
-        try:
-            person.serve(app)
-        except (ConnectionError, TouchFailed) as exc:
-            if app.answered:
-                log.warning("%s: link lost (%s); waiting for it again", name, exc)
-            else:  # hall up's check that this process listens: it connects and closes
-                log.debug("%s: a connection that closed at once (%s)", name, exc)
-        finally:
-            app.close()
-    server.close()
+    log.info("%s: %s signs in there", name, person.staff)
+    serve_driven(listen, person.serve, name, stop)
     if isinstance(person, WindowStaff):
         log.info("%s: tickets finished: %d", name, person.finished)
     if isinstance(person, DutyOfficer):
