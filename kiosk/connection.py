@@ -1,17 +1,18 @@
 """The kiosk's link to the hall: broker connection (kept trying), printer, scanner.
 
 :class:`KioskConnection` is the presenter's :class:`~kiosk.presenter.Backend`. It
-connects in the background and keeps trying while the broker is away, so a kiosk
-started before the broker (or one whose broker restarts) recovers on its own;
-until then every request answers ``service_unreachable`` at once. It also runs
-a serial or camera scanner from ``kiosks.toml`` on a thread and reports its state
-(``ok`` or a fault's message key) to the screen and in the kiosk's retained status:
-a camera that is missing or gives no frames is a fault, reopened until frames return.
+connects in the background through the apps' shared :class:`~ui.link.BackgroundLink`
+(the printer is opened first, on that thread; retries back off from 1 s to
+``retry_s``), so a kiosk started before the broker (or one whose broker restarts)
+recovers on its own; until then every request answers ``service_unreachable`` at
+once. It also runs a serial or camera scanner from ``kiosks.toml`` on a thread and
+reports its state (``ok`` or a fault's message key) to the screen and in the kiosk's
+retained status: a camera that is missing or gives no frames is a fault, reopened
+until frames return.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -21,11 +22,12 @@ from typing import Any
 from hall.conf import HallConfig
 from hall.conf.kiosks import KioskSettings, ScannerKind
 from hall.i18n import t
-from hall.mqtt import HallClient, MqttError
+from hall.mqtt import HallClient
 from hall.protocol import Topics
 from hall.runtime import RuntimeDir
 from kiosk.backend import ServiceBackend
 from kiosk.desk import DeskResult, TicketDesk, TicketRequest
+from ui.link import BackgroundLink
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class KioskConnection:
         self.scanner_spec = scanner
         self.printer: Any = None
         self.client: HallClient | None = None
+        """The link's client, set once the desk and backend on it are ready."""
         self.desk: TicketDesk | None = None
         self.backend: ServiceBackend | None = None
         self._stop = threading.Event()
@@ -60,6 +63,17 @@ class KioskConnection:
         self._on_scanner: Callable[[str], None] | None = None
         self.scanner_state = "ok"
         """``ok`` or a fault's message key (``scan.camera_fault``, ``scan.scanner_fault``)."""
+        self.link = BackgroundLink(
+            self._make_client,
+            [Topics(config.topic_root).state("queues")],
+            self._queues,
+            name=f"kiosk {client_id}",
+            thread_name="kiosk-connect",
+            retry_s=settings.defaults.retry_s,
+            first_retry_s=1.0,
+            prepare=self._open_printer,  # python-escpos loads there, not on the GUI thread
+            on_connected=self._connected,
+        )
 
     # ------------------------------------------------------------ life cycle
 
@@ -73,13 +87,12 @@ class KioskConnection:
         worker threads: hand them to the GUI thread."""
         self._on_queues = on_queues
         self._on_scanner = on_scanner
-        self._spawn(self._connect_loop, "kiosk-connect")
+        self.link.start()
         self._start_scanner(on_scan)
 
     def stop(self) -> None:
         self._stop.set()
-        if self.client is not None:
-            self.client.close(1)
+        self.link.stop(wait_s=0.0)  # closes the client; the GUI thread does not wait
         if self.printer is not None:
             self.printer.close()
 
@@ -88,56 +101,39 @@ class KioskConnection:
         self._threads.append(th)
         th.start()
 
-    def _open_printer(self) -> Any:
+    def _open_printer(self) -> None:
         if self.printer_url in ("", "none"):
-            return None
+            return
         from devices.printer import TicketPrinter
 
         try:
-            return TicketPrinter.from_url(self.printer_url, self.settings.kiosk.printer_profile)
+            self.printer = TicketPrinter.from_url(
+                self.printer_url, self.settings.kiosk.printer_profile
+            )
         except ValueError as exc:
             log.error("printer %s: %s", self.printer_url, exc)
-            return None
 
-    def _connect_loop(self) -> None:
-        self.printer = self._open_printer()  # python-escpos loads here, not on the GUI thread
-        delay = 1.0
-        while not self._stop.is_set():
-            try:
-                endpoint = self.var.endpoint(self.config, self.client_id, self.host, self.port)
-                client = HallClient(
-                    endpoint,
-                    Topics(self.config.topic_root),
-                    self.config.hall_file.mqtt.request_timeout_s,
-                )
-                client.connect(5)
-            except (MqttError, OSError) as exc:
-                log.warning("kiosk %s: broker not reachable (%s); retrying", self.client_id, exc)
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.settings.defaults.retry_s)
-                continue
-            except Exception as exc:  # secrets missing, ...: keep trying, say why
-                log.error("kiosk %s cannot connect: %s", self.client_id, exc)
-                self._stop.wait(self.settings.defaults.retry_s)
-                continue
-            client.subscribe(client.topics.state("queues"), self._queues)
-            self.desk = TicketDesk(self.config, client, self.printer)
-            self.backend = ServiceBackend(self.desk, client)
-            self.client = client
-            self.desk.check_printer()
-            self.desk.publish_status(
-                location=self.settings.kiosk.location, scanner=self.scanner_state
-            )
-            log.info("kiosk %s connected to %s:%d", self.client_id, endpoint.host, endpoint.port)
-            return
+    def _make_client(self) -> HallClient:
+        """A new client for one connect attempt (the endpoint is read again each time)."""
+        endpoint = self.var.endpoint(self.config, self.client_id, self.host, self.port)
+        return HallClient(
+            endpoint, Topics(self.config.topic_root), self.config.hall_file.mqtt.request_timeout_s
+        )
 
-    def _queues(self, msg: Any) -> None:
+    def _connected(self) -> None:
+        """First connect (link thread): the desk, the backend, the retained kiosk status."""
+        client = self.link.client
+        assert client is not None
+        self.desk = TicketDesk(self.config, client, self.printer)
+        self.backend = ServiceBackend(self.desk, client)
+        self.client = client
+        self.desk.check_printer()
+        self.desk.publish_status(location=self.settings.kiosk.location, scanner=self.scanner_state)
+        endpoint = client.endpoint
+        log.info("kiosk %s connected to %s:%d", self.client_id, endpoint.host, endpoint.port)
+
+    def _queues(self, _topic: str, body: dict[str, Any]) -> None:
         """The retained queues snapshot (MQTT dispatcher thread) for the confirm screen."""
-        try:
-            body = json.loads(msg.payload) if msg.payload else {}
-        except ValueError:
-            log.warning("unreadable queues snapshot")
-            return
         if self._on_queues is not None:
             self._on_queues(body)
 

@@ -1,7 +1,9 @@
-"""A screen's MQTT connection, kept up from a background thread (display, terminal, guide, pad).
+"""A screen's MQTT connection, kept up from a background thread (display, terminal, guide, pad,
+kiosk): the one connection loop of every app.
 
 The first connect is retried every ``retry_s`` seconds until it succeeds (the broker may start
-after the screen); paho reconnects by itself from then on. Every message on the subscribed
+after the screen), or with a back-off from ``first_retry_s`` doubling up to ``retry_s``; paho
+reconnects by itself from then on. Every message on the subscribed
 topics reaches ``deliver(topic, body)`` as a JSON object (``{}`` for an empty payload, a
 cleared retained message; unreadable payloads and other JSON are dropped).
 
@@ -20,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import paho.mqtt.client as mqtt
 
-from hall.mqtt import ConnectFailed, MqttLink
+from hall.mqtt import MqttError, MqttLink
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ class BackgroundLink(Generic[L]):
         retry_s: float = 2.0,
         inline: bool = False,
         on_connected: Callable[[], None] | None = None,
+        prepare: Callable[[], None] | None = None,
+        first_retry_s: float | None = None,
     ) -> None:
         self.make = make
         self.topics = list(topics)
@@ -75,11 +79,17 @@ class BackgroundLink(Generic[L]):
         """Who this is in the log (``window terminal``)."""
         self.thread_name = thread_name
         self.retry_s = retry_s
+        self.first_retry_s = first_retry_s
+        """The first retry waits this long, each next one twice as long, up to ``retry_s``
+        (None: every retry waits ``retry_s``)."""
         self.inline = inline
         """Run ``deliver`` on paho's network thread (no hand-over to the dispatcher thread):
         for a ``deliver`` that takes microseconds and never blocks."""
         self.on_connected = on_connected
         """Called once, on the link's thread, right after the first connect."""
+        self.prepare = prepare
+        """Called once, on the link's thread, before the first attempt: slow set-up that
+        must not hold up the GUI thread (the kiosk opens its printer there)."""
         self.client: L | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,15 +113,23 @@ class BackgroundLink(Generic[L]):
         return self
 
     def _run(self) -> None:
+        if self.prepare is not None:
+            self.prepare()
         handler = json_deliver(self.deliver)
+        delay = self.first_retry_s or self.retry_s
         while not self._stop.is_set():
-            client = self.make()
-            for topic in self.topics:
-                client.subscribe(topic, handler, inline=self.inline)
             try:
+                client = self.make()
+                for topic in self.topics:
+                    client.subscribe(topic, handler, inline=self.inline)
                 client.connect(timeout=5.0)
-            except ConnectFailed as exc:
+            except (MqttError, OSError) as exc:
                 log.warning("%s: %s; retrying", self.name, exc)
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.retry_s)
+                continue
+            except Exception as exc:  # secrets missing, ...: keep trying, say why
+                log.error("%s cannot connect: %s", self.name, exc)
                 self._stop.wait(self.retry_s)
                 continue
             self.client = client  # paho reconnects by itself from here on
@@ -119,10 +137,10 @@ class BackgroundLink(Generic[L]):
                 self.on_connected()
             return
 
-    def stop(self) -> None:
-        """Stop retrying, then close the connection (waits up to 6 s for the thread)."""
+    def stop(self, wait_s: float = 6.0) -> None:
+        """Stop retrying, then close the connection (waits up to ``wait_s`` for the thread)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(6.0)
+        if self._thread is not None and wait_s > 0:
+            self._thread.join(wait_s)
         if self.client is not None:
             self.client.close(timeout=1.0)

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from devices.printer import TicketPrinter, get_profile
+from devices.printer import TicketPrinter
 from devices.printer.simulator import PrinterSimulator
 from hall.mqtt import HallClient
 from kiosk.desk import TicketDesk
 from tests.support import RunningHall
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-def simulator(tmp_path: Path):
-    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "tickets", port=0).start()
-    yield sim
-    sim.stop()
 
 
 def test_ticket_is_saved_printed_and_flagged(

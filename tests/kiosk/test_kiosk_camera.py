@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 import qrcode
 
-from devices.printer import get_profile
 from devices.printer.simulator import PrinterSimulator
 from devices.scanner.camera_sim import SimCamera
 from hall.conf import HallConfig
@@ -91,13 +90,6 @@ def booking_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHal
         yield hall
     finally:
         hall.stop()
-
-
-@pytest.fixture
-def simulator(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "tickets", port=0).start()
-    yield sim
-    sim.stop()
 
 
 def start_kiosk(launch_app, hall: RunningHall, printer: str, camera_url: str) -> AppDriver:

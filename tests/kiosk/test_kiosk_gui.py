@@ -16,7 +16,6 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from devices.printer import get_profile
 from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
 from tests.support import FakeClock, RunningHall, start_hall
@@ -28,13 +27,6 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.timeout(300)]
 REPO = Path(__file__).resolve().parents[2]
 GOOD_ID = "11010519491231002X"
 BAD_ID = "110105194912310021"
-
-
-@pytest.fixture
-def simulator(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "tickets", port=0).start()
-    yield sim
-    sim.stop()
 
 
 def start_kiosk(

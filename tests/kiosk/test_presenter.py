@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from devices.printer import TicketPrinter, get_profile
+from devices.printer import TicketPrinter
 from devices.printer.simulator import PrinterSimulator
 from hall.conf import HallConfig
 from hall.conf.kiosks import KioskDefaults
@@ -62,13 +62,6 @@ class Deferred:
         while self.pending:
             work, done = self.pending.pop(0)
             done(work())
-
-
-@pytest.fixture
-def simulator(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "tickets", port=0).start()
-    yield sim
-    sim.stop()
 
 
 @pytest.fixture
