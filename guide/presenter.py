@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from hall.conf import HallConfig
 from hall.conf.model import Role
 from hall.contract import EVENT_MODELS, snapshot_model
-from hall.contract.base import ReadModel
+from hall.contract.base import ClientStatus, ReadModel
 from hall.contract.guide import (
     Appointment,
     Appointments,
@@ -113,11 +113,21 @@ class KioskRow:
     scanner: str | None = None
     """``ok``, ``camera_fault``, ``scanner_fault`` or ``fault`` (another ``scan.*`` key);
     None when its status does not say (a kiosk from before the scanner was reported)."""
+    presence: str | None = None
+    """``online``; ``lost`` (its Last Will: crash, cable, power); ``closed`` (shut down on
+    purpose); ``offline`` (a status from before the reason was given); None: no status."""
+    minutes_ago: int | None = None
+    """Whole minutes since it was lost or closed, when that time is known."""
+    lost_before: str | None = None
+    """``HH:MM`` (hall time) when the console first heard of a loss it did not see happen
+    (retained from before the console connected): lost before then."""
 
     @property
     def alert(self) -> bool:
-        """Someone should go and look: offline, no status, or its printer or scanner at fault
-        (a printer not asked yet is not a fault)."""
+        """Someone should go and look: lost, offline, no status, or its printer or scanner at
+        fault (a printer not asked yet is not a fault). A kiosk closed on purpose is not."""
+        if self.presence == "closed":
+            return False
         return (
             self.online is not True
             or self.printer not in ("ok", "unknown")
@@ -125,14 +135,39 @@ class KioskRow:
         )
 
     def text_keys(self) -> tuple[str, ...]:
-        """Translation keys of its line: the printer's state, then the scanner's; offline or
-        no status alone (the devices' last states are stale then)."""
+        """Translation keys of its line: the printer's state, then the scanner's; lost,
+        closed, offline or no status alone (the devices' last states are stale then).
+        ``guide.kiosk.lost`` and ``closed`` take ``{ago}`` (:meth:`ago`), ``lost_before``
+        takes ``{time}`` (:attr:`lost_before`)."""
         if self.online is None:
             return ("guide.kiosk.no_status",)
+        if self.presence == "lost":
+            return ("guide.kiosk.lost_before" if self.minutes_ago is None else "guide.kiosk.lost",)
+        if self.presence == "closed":
+            return ("guide.kiosk.closed",)
         if self.online is False:
             return ("guide.kiosk.offline",)
         printer = f"guide.printer.{self.printer}"
         return (printer,) if self.scanner is None else (printer, f"guide.scanner.{self.scanner}")
+
+    def ago(self) -> tuple[str, dict[str, int]] | None:
+        """How long ago it was lost or closed as a ``guide.ago.*`` key and its parameters."""
+        return None if self.minutes_ago is None else ago_text(self.minutes_ago)
+
+
+@dataclass(frozen=True)
+class _KioskSeen:
+    """What the console holds of a kiosk's retained status."""
+
+    presence: str
+    printer: str
+    scanner: str | None
+    since: float | None
+    """The ``since`` of its status: the connection it belongs to."""
+    went_at: float | None = None
+    """When it was lost (seen live) or closed (its ``at``), on this console's clock."""
+    heard_at: float = 0.0
+    """When this console first heard of this status (for a loss it did not see happen)."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +215,7 @@ class _State:
     complaints: Complaints | None = None
     appointments: Appointments | None = None
     notice: Notice | None = None
-    kiosks: dict[str, tuple[bool, str, str | None]] = field(default_factory=dict)
+    kiosks: dict[str, _KioskSeen] = field(default_factory=dict)
     tickets: dict[str, TicketRow] = field(default_factory=dict)
     day: str | None = None
     seq: int = 0
@@ -249,11 +284,60 @@ class GuidePresenter:
                 if not body:  # its retained status was cleared
                     self._s.kiosks.pop(client, None)
                     return
-                self._s.kiosks[client] = (
-                    bool(body.get("online")),
-                    printer_state(body.get("printer")),
-                    scanner_state(body.get("scanner")),
-                )
+                self._kiosk_status(client, body)
+
+    def _kiosk_status(self, client: str, body: dict[str, Any]) -> None:
+        """A kiosk's status: when it went comes from a ``closed`` status's ``at``; a ``lost``
+        one (the broker's Last Will, written at connect) has no time, so the loss is dated
+        when heard, if the console saw that very connection (``since``) online before;
+        otherwise it happened before the console heard of it."""
+        try:
+            status = ClientStatus.model_validate({"client": client, **body})
+        except ValidationError:
+            status = ClientStatus(client=client, online=body.get("online") is True)
+        now = self.clock()
+        prev = self._s.kiosks.get(client)
+        presence = status.presence
+        went_at: float | None = None
+        heard_at = now
+        if presence == "lost":
+            if prev is not None and prev.presence == "lost" and prev.since == status.since:
+                went_at, heard_at = prev.went_at, prev.heard_at  # heard again (resubscribed)
+            elif (
+                prev is not None
+                and prev.presence == "online"
+                and status.since is not None
+                and prev.since == status.since
+            ):
+                went_at = now
+        elif presence == "closed":
+            went_at = status.at
+        self._s.kiosks[client] = _KioskSeen(
+            presence=presence,
+            printer=printer_state(body.get("printer")),
+            scanner=scanner_state(body.get("scanner")),
+            since=status.since,
+            went_at=went_at,
+            heard_at=heard_at,
+        )
+
+    def _kiosk_row(self, client: str, local_now: float) -> KioskRow:
+        seen = self._s.kiosks.get(client)
+        if seen is None:
+            return KioskRow(client, None, "unknown", None)
+        minutes = None if seen.went_at is None else max(0, int((local_now - seen.went_at) // 60))
+        before = None
+        if seen.presence == "lost" and seen.went_at is None:
+            before = datetime.fromtimestamp(seen.heard_at, self.config.tz).strftime("%H:%M")
+        return KioskRow(
+            client,
+            seen.presence == "online",
+            seen.printer,
+            seen.scanner,
+            presence=seen.presence,
+            minutes_ago=minutes if seen.presence in ("lost", "closed") else None,
+            lost_before=before,
+        )
 
     def _snapshot(self, name: str, body: dict[str, Any]) -> None:
         if not body:
@@ -401,9 +485,8 @@ class GuidePresenter:
                         staff_id=(staff or {}).get("staff") or (duty.staff if duty else None),
                     )
                 )
-            kiosks = tuple(
-                KioskRow(k, *(s.kiosks.get(k, (None, "unknown", None)))) for k in self.kiosk_ids
-            )
+            local_now = self.clock()
+            kiosks = tuple(self._kiosk_row(k, local_now) for k in self.kiosk_ids)
             today = s.day or datetime.fromtimestamp(now, self.config.tz).date().isoformat()
             days = s.appointments.days if s.appointments else {}
             appointments = tuple(sorted(days.get(today, ()), key=lambda a: (a.slot, a.code)))
@@ -450,6 +533,17 @@ def scanner_state(value: Any) -> str | None:
         return None
     name = str(value).rsplit(".", 1)[-1]
     return name if f"guide.scanner.{name}" in catalog("zh-Hant") else "fault"
+
+
+def ago_text(minutes: int) -> tuple[str, dict[str, int]]:
+    """``minutes`` ago as a ``guide.ago.*`` key and its parameters: ``now`` under a minute,
+    ``minutes`` under an hour, then ``hours`` (with the minutes past the hour)."""
+    if minutes < 1:
+        return "guide.ago.now", {}
+    if minutes < 60:
+        return "guide.ago.minutes", {"minutes": minutes}
+    hours, mins = divmod(minutes, 60)
+    return "guide.ago.hours", {"hours": hours, "minutes": mins}
 
 
 def format_minutes(minutes: int) -> str:

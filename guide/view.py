@@ -343,7 +343,7 @@ class GuideApp(ControllerApp):
         def kiosks() -> list[Any]:
             out = []
             for k in v.kiosks:
-                lab = self._label(self._kiosk_text(k))
+                lab = self._label(self._kiosk_text(k), muted=k.presence == "closed")
                 if k.alert:
                     lab.color = PALETTE.rgba("error")
                 out.append(lab)
@@ -353,9 +353,14 @@ class GuideApp(ControllerApp):
         self._fill("kiosks_list", v.kiosks, kiosks, force)
 
     def _kiosk_text(self, k: KioskRow) -> str:
-        """``(!) kiosk-02: out of paper · scanner has no picture``."""
+        """``(!) kiosk-02: out of paper · scanner has no picture``, ``(!) kiosk-01: connection
+        lost 3 min ago``, ``kiosk-03: shut down 1 h 05 min ago``."""
         mark = "(!) " if k.alert else ""
-        return f"{mark}{k.client}: " + " · ".join(self.tr(key, self.lang) for key in k.text_keys())
+        ago = k.ago()
+        params = {"ago": self.tr(ago[0], self.lang, **ago[1]) if ago else "",
+                  "time": k.lost_before or ""}  # fmt: skip
+        texts = (self.tr(key, self.lang, **params) for key in k.text_keys())
+        return f"{mark}{k.client}: " + " · ".join(texts)
 
     def _draw_feedback(self, v: GuideView, force: bool) -> None:
         ids = self.root_widget.ids
@@ -444,7 +449,9 @@ class GuideApp(ControllerApp):
             "unprinted": [r.number for r in v.unprinted],
             "unseen": v.unseen_waiting,
             "windows": {w.window: [w.status, w.current, w.staff_id] for w in v.windows},
-            "kiosks": {k.client: [k.online, k.printer, k.scanner, k.alert] for k in v.kiosks},
+            "kiosks": {
+                k.client: [k.online, k.printer, k.scanner, k.alert, k.presence] for k in v.kiosks
+            },
             "low": [[r.number, r.level, r.reason] for r in v.low_ratings],
             "complaints": [c.id for c in v.complaints],
             "appointments": [[a.code, a.status] for a in v.appointments],

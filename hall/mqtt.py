@@ -1,7 +1,8 @@
 """MQTT 5 connection to the hall broker, shared by the service and every client app.
 
 :class:`MqttLink` handles what every client gets wrong at least once with
-paho-mqtt: protocol version 5, credentials, a retained Last Will status,
+paho-mqtt: protocol version 5, credentials, a retained presence status (``online``;
+the Last Will ``lost``, set anew for each connection; ``closed`` on :meth:`MqttLink.close`),
 re-subscribing after a reconnect, exceptions in callbacks (which would kill
 paho's network thread), slow handlers (run on a dispatcher thread, not the
 network thread), refused publishes (PUBACK reason codes) and timeouts on
@@ -30,6 +31,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from hall.contract.base import Presence
 from hall.protocol import STALE_AFTER_S, Heartbeat, Reply, Topics
 
 log = logging.getLogger(__name__)
@@ -85,9 +87,20 @@ class Endpoint:
     keepalive: int = 15
 
 
-def status_payload(client_id: str, online: bool, **extra: Any) -> bytes:
-    body = {"client": client_id, "online": online, "at": time.time(), **extra}
-    return json.dumps(body).encode()
+def status_payload(
+    client_id: str, state: Presence, since: float | None = None, **extra: Any
+) -> bytes:
+    """A ``status/<client>`` payload (:class:`~hall.contract.base.ClientStatus`): ``online``
+    and ``closed`` carry ``at`` (now); a Last Will (``lost``) does not, it is published later
+    by the broker. ``since``: when the connection began; ``extra``: the app's own fields."""
+    body: dict[str, Any] = {"client": client_id, "online": state == "online", "state": state}
+    if state != "lost":
+        body["at"] = time.time()
+    if since is not None:
+        body["since"] = since
+    if state != "online":
+        body["reason"] = state
+    return json.dumps({**body, **extra}).encode()
 
 
 class MqttLink:
@@ -132,12 +145,10 @@ class MqttLink:
             manual_ack=manual_ack,
         )
         c.username_pw_set(endpoint.client_id, endpoint.password)
-        c.will_set(
-            topics.status(endpoint.client_id),
-            status_payload(endpoint.client_id, False, reason="lost"),
-            qos=1,
-            retain=True,
-        )
+        self.since = time.time()
+        """When the current (or next) connection began: its Last Will and statuses say so."""
+        self._set_will(c)
+        c.on_pre_connect = lambda client, _userdata: self._set_will(client)
         c.reconnect_delay_set(min_delay=1, max_delay=5)
         c.max_inflight_messages_set(max_inflight)
         c.max_queued_messages_set(0)
@@ -146,6 +157,20 @@ class MqttLink:
         c.on_message = self._on_message
         c.on_publish = self._on_publish
         self.client = c
+
+    def _set_will(self, client: mqtt.Client) -> None:
+        """A new Last Will (``lost``) for each connection: paho calls this before every
+        connect, the first and each reconnect (``since`` is the connection's start)."""
+        try:
+            self.since = time.time()
+            client.will_set(
+                self.topics.status(self.client_id),
+                status_payload(self.client_id, "lost", self.since),
+                qos=1,
+                retain=True,
+            )
+        except Exception:  # a raise here would kill paho's network thread
+            log.exception("setting the Last Will failed")
 
     # ----------------------------------------------------------- lifecycle
 
@@ -195,7 +220,8 @@ class MqttLink:
         return self
 
     def close(self, timeout: float = 2.0) -> None:
-        """Say goodbye (retained offline status), disconnect and stop threads."""
+        """Say goodbye (retained ``closed`` status), disconnect and stop threads. Without a
+        connection there is nobody to tell: the broker has published (or will) the Last Will."""
         if self._closed:
             return
         self._closed = True
@@ -203,7 +229,7 @@ class MqttLink:
             try:
                 info = self.client.publish(
                     self.topics.status(self.client_id),
-                    status_payload(self.client_id, False, reason="closed"),
+                    status_payload(self.client_id, "closed", self.since),
                     qos=1,
                     retain=True,
                 )
@@ -223,6 +249,17 @@ class MqttLink:
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
+
+    def publish_status(self, **extra: Any) -> None:
+        """Publish the retained ``online`` status with ``extra`` (the app's own fields, a
+        kiosk's printer state, say), which every later status keeps (after a reconnect too)."""
+        self._status_extra = dict(extra)
+        self.publish(
+            self.topics.status(self.client_id),
+            status_payload(self.client_id, "online", self.since, **self._status_extra),
+            qos=1,
+            retain=True,
+        )
 
     def on_connected(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` after every (re)connect, on paho's thread: keep it quick."""
@@ -335,7 +372,7 @@ class MqttLink:
                         self._first_connect = time.monotonic()
                 client.publish(
                     self.topics.status(self.client_id),
-                    status_payload(self.client_id, True, **self._status_extra),
+                    status_payload(self.client_id, "online", self.since, **self._status_extra),
                     qos=1,
                     retain=True,
                 )

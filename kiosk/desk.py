@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from hall.conf import HallConfig
 from hall.i18n import t
-from hall.mqtt import HallClient, MqttError, status_payload
+from hall.mqtt import HallClient, MqttError
 from kiosk.request import DeskResult, TicketRequest
 
 __all__ = ["DeskResult", "SlipPrinter", "TicketDesk", "TicketRequest"]
@@ -166,15 +166,8 @@ class TicketDesk:
         ``extra`` (location, scanner) is kept for the statuses that follow."""
         self.status_extra.update(extra)
         body = {"app": "kiosk", "printer": self.printer_state, **self.status_extra}
-        # also what the status says after a reconnect
-        self.client._status_extra = body
-        try:
-            self.client.publish(
-                self.client.topics.status(self.client.client_id),
-                status_payload(self.client.client_id, True, **body),
-                qos=1,
-                retain=True,
-            )
+        try:  # also what the status says after a reconnect
+            self.client.publish_status(**body)
         except (MqttError, RuntimeError, ValueError) as exc:
             log.warning("could not publish kiosk status: %s", exc)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -145,6 +147,7 @@ class HallApp(App):
         from kivy.core.window import Window
 
         Window.bind(on_request_close=self._on_request_close)
+        self._stop_on_sigterm()
         address = os.environ.get(DRIVER_ENV)
         if address:
             from ui.driver import DriverConnection
@@ -152,6 +155,23 @@ class HallApp(App):
             host, _, port = address.rpartition(":")
             self.driver = DriverConnection(self, host or "127.0.0.1", int(port))
             self.driver.start()
+
+    def _stop_on_sigterm(self) -> None:
+        """SIGTERM (``hall up`` stopping, systemd, a test) stops the app as it should stop:
+        ``on_stop`` closes its MQTT link, which publishes ``closed`` (a kiosk, whose window
+        ignores close requests, otherwise ran on until SIGKILL and was reported ``lost``).
+        The handler only sets a flag, read on the main loop: Kivy is not re-entrant."""
+        asked = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: asked.set())
+
+        def check(_dt: float) -> bool:
+            if asked.is_set():
+                log.info("SIGTERM: stopping")
+                self.stop()
+                return False
+            return True
+
+        Clock.schedule_interval(check, 0.2)
 
     def _on_request_close(self, *args: Any, **kwargs: Any) -> bool:
         """A kiosk window ignores close requests (Alt+F4, Escape); others close."""

@@ -18,6 +18,7 @@ from hall.conf.model import Role
 from hall.contract import attendance, cases, guide, queue, window
 from hall.contract.base import (
     Args,
+    ClientStatus,
     Command,
     CommandRejected,
     Domain,
@@ -116,5 +117,6 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     schemas["reply"] = Reply.model_json_schema()
     schemas["event"] = Event.model_json_schema()
     schemas["heartbeat"] = Heartbeat.model_json_schema()
+    schemas["status"] = ClientStatus.model_json_schema()
     schemas["error"] = ErrorBody.model_json_schema()
     return schemas

@@ -7,7 +7,7 @@ Topics live under a versioned root per hall, ``hall/<CODE>/v1``:
 - ``<root>/events``                the ordered event stream (QoS 1, not retained)
 - ``<root>/state/<name>``          retained snapshots (board, queues, window/<id>, service, ...)
 - ``<root>/heartbeat``             the service's pulse every 2 s (QoS 0, not retained)
-- ``<root>/status/<client>``       retained online/offline, set by Last Will
+- ``<root>/status/<client>``       retained presence: online, lost (Last Will) or closed
 - ``<root>/diag/<client>/...``     technicians' echo topics (the benchmark baseline)
 """
 
@@ -186,6 +186,41 @@ class Heartbeat(ReadModel):
     """The service's wall clock, epoch seconds (clients set ``Command.expires`` from it)."""
     day: str | None
     storage: Literal["ok", "unavailable"] = "ok"
+
+
+Presence = Literal["online", "lost", "closed"]
+"""A client's ``status/<client>``: connected; gone without a goodbye (the broker published its
+Last Will: crash, cable, power, a hung link); or closed on purpose (it said goodbye)."""
+
+
+class ClientStatus(ReadModel):
+    """Payload on ``status/<client>`` (retained, QoS 1). Apps add their own fields (a kiosk's
+    ``app``, ``location``, ``printer``, ``scanner``; the service's ``epoch``)."""
+
+    client: str
+    online: bool
+    """True for ``state`` ``online`` only."""
+    state: Presence | None = None
+    """None in a status retained from before ``state`` existed: read ``reason`` then."""
+    at: float | None = None
+    """Epoch seconds when the client wrote it: its connect or a later change (``online``), its
+    goodbye (``closed``). A Last Will has none: it is written when the connection begins and
+    published by the broker later; see ``since``."""
+    since: float | None = None
+    """Epoch seconds when the connection this status belongs to began (its Last Will was set
+    then). A ``lost`` status with the ``since`` of an ``online`` one already seen ends that
+    connection: whoever saw the ``online`` and then, live, the ``lost`` knows when it was lost."""
+    reason: Literal["lost", "closed"] | None = None
+    """The same as ``state`` when offline, for readers from before ``state``."""
+
+    @property
+    def presence(self) -> str:
+        """``online``, ``lost``, ``closed``, or ``offline`` (offline, not saying why)."""
+        if self.state is not None:
+            return self.state
+        if self.online:
+            return "online"
+        return self.reason or "offline"
 
 
 # ------------------------------------------------------------------ domains

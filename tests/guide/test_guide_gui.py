@@ -78,7 +78,7 @@ def test_guide_console_and_rating_pad(
     kiosk.command("ticket.print_result", {"ticket": failed, "ok": False, "error": "paper_out"})
     printed.publish(  # what kiosk/desk.py publishes: a printer fault key and the scanner's
         hall.topics.status("kiosk-02"),
-        status_payload("kiosk-02", True, app="kiosk", printer="printer.fault.paper_out",
+        status_payload("kiosk-02", "online", app="kiosk", printer="printer.fault.paper_out",
                        scanner="scan.camera_fault"),
         retain=True,
     )  # fmt: skip
@@ -137,18 +137,18 @@ def test_guide_console_and_rating_pad(
         lambda s: s["windows"]["W01"][1] == numbers[1] and s["windows"]["W04"][2] == "S014",
         what="who serves what",
     )
-    # Kiosks: kiosk-02's printer and scanner both at fault; kiosk-01 shuts down (offline).
-    assert s["kiosks"]["kiosk-02"] == [True, "paper_out", "camera_fault", True]
+    # Kiosks: kiosk-02's printer and scanner both at fault; kiosk-01 shuts down (closed: it
+    # says goodbye, so it is not marked; a lost one is, see test_guide_kiosk_presence.py).
+    assert s["kiosks"]["kiosk-02"] == [True, "paper_out", "camera_fault", True, "online"]
     kiosk.close()
     s = guide.wait_for(lambda s: s["kiosks"]["kiosk-01"][0] is False, what="kiosk-01 offline")
-    assert s["kiosks"]["kiosk-01"][3] is True
+    assert (s["kiosks"]["kiosk-01"][3], s["kiosks"]["kiosk-01"][4]) == (False, "closed")
     for lang in LANGS:
         guide.call("set_lang", lang)
         guide.wait_for(lambda s, lang=lang: s["lang"] == lang)
         fault = t("guide.printer.paper_out", lang) + " · " + t("guide.scanner.camera_fault", lang)
-        _on_screen(
-            guide, f"(!) kiosk-02: {fault}", f"(!) kiosk-01: {t('guide.kiosk.offline', lang)}"
-        )
+        closed = t("guide.kiosk.closed", lang, ago=t("guide.ago.now", lang))
+        _on_screen(guide, f"(!) kiosk-02: {fault}", f"kiosk-01: {closed}")
     _shoot(guide, shots, "guide-windows")
 
     # The rating pad at W01 rates the finished VIP ticket low; the console shows it.

@@ -3,15 +3,25 @@ events in, view state out."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from guide.presenter import GuidePresenter, KioskRow, printer_state, reason_text, scanner_state
+from guide.presenter import (
+    GuidePresenter,
+    KioskRow,
+    ago_text,
+    printer_state,
+    reason_text,
+    scanner_state,
+)
 from hall.conf import HallConfig
+from hall.contract.base import ClientStatus
 from hall.contract.queue import Ticket
 from hall.i18n import LANGUAGES, catalog
+from hall.mqtt import status_payload
 from tests.support import FakeClock
 
 ROOT = "hall/GY/v1"
@@ -159,21 +169,97 @@ def test_kiosk_printer_and_scanner_from_its_retained_status(p) -> None:
     assert k.alert is False, "a printer not asked yet is no fault"
 
 
-def test_a_kiosk_offline_or_without_status(p) -> None:
+def _status(client: str, state: str, since: float | None, at: float | None = None, **extra):
+    """A status as the writer makes it (``hall.mqtt.status_payload``), ``at`` on our clock."""
+    body = json.loads(status_payload(client, state, since, **extra))  # type: ignore[arg-type]
+    if at is not None:
+        body["at"] = at
+    assert ClientStatus.model_validate(body).presence == state
+    return body
+
+
+def test_a_kiosk_without_status_or_offline_from_before_the_state_was_given(p) -> None:
     k = next(k for k in p.view().kiosks if k.client == "kiosk-01")
     assert (k.online, k.alert, k.text_keys()) == (None, True, ("guide.kiosk.no_status",))
-    last_will = {"client": "kiosk-01", "online": False, "reason": "lost", "app": "kiosk",
-                 "printer": "ok", "scanner": "scan.camera_fault"}  # fmt: skip
-    k = _kiosk(p, "kiosk-01", last_will)
-    assert (k.online, k.alert, k.text_keys()) == (False, True, ("guide.kiosk.offline",)), (
-        "offline alone: the devices' last states are stale"
-    )
-    k = _kiosk(p, "kiosk-01", {**last_will, "online": True, "scanner": "ok"})
-    assert (k.online, k.alert) == (True, False)
+    old_will = {"client": "kiosk-01", "online": False, "app": "kiosk", "printer": "ok",
+                "scanner": "scan.camera_fault"}  # fmt: skip
+    k = _kiosk(p, "kiosk-01", old_will)
+    assert (k.online, k.presence, k.alert, k.text_keys()) == (
+        False, "offline", True, ("guide.kiosk.offline",),
+    ), "offline alone: the devices' last states are stale"  # fmt: skip
+    k = _kiosk(p, "kiosk-01", {**old_will, "reason": "lost"})
+    assert (k.presence, k.alert) == ("lost", True), "read from reason, as retained from before"
+    k = _kiosk(p, "kiosk-01", {**old_will, "online": True, "scanner": "ok"})
+    assert (k.online, k.presence, k.alert) == (True, "online", False)
     k = _kiosk(p, "kiosk-01", {})  # the retained status cleared
     assert (k.online, k.alert, k.text_keys()) == (None, True, ("guide.kiosk.no_status",))
     p.handle(f"{ROOT}/status/window-01", {"client": "window-01", "online": False})
     assert [k.client for k in p.view().kiosks] == ["kiosk-01", "kiosk-02"], "kiosks only"
+
+
+def test_a_kiosk_lost_while_the_console_watched_is_dated_when_heard(p, clock) -> None:
+    since = clock() - 3600
+    k = _kiosk(p, "kiosk-01", _status("kiosk-01", "online", since, app="kiosk", printer="ok"))
+    assert (k.presence, k.alert, k.minutes_ago) == ("online", False, None)
+    clock.advance(120)
+    k = _kiosk(p, "kiosk-01", _status("kiosk-01", "lost", since))  # its Last Will, live
+    assert (k.online, k.presence, k.alert) == (False, "lost", True)
+    assert (k.text_keys(), k.minutes_ago, k.ago()) == (
+        ("guide.kiosk.lost",), 0, ("guide.ago.now", {}),
+    ), "lost just now, not two minutes ago (the will carries no time)"  # fmt: skip
+    clock.advance(7 * 60 + 59)
+    k = next(k for k in p.view().kiosks if k.client == "kiosk-01")
+    assert k.ago() == ("guide.ago.minutes", {"minutes": 7})
+    clock.advance(60 * 60)
+    p.handle(f"{ROOT}/status/kiosk-01", _status("kiosk-01", "lost", since))  # resubscribed
+    k = next(k for k in p.view().kiosks if k.client == "kiosk-01")
+    assert k.ago() == ("guide.ago.hours", {"hours": 1, "minutes": 7}), "heard again: same loss"
+    assert k.lost_before is None
+
+
+def test_a_loss_the_console_did_not_see_happen_is_lost_before_it_heard(p, clock) -> None:
+    since = clock() - 3600
+    k = _kiosk(p, "kiosk-01", _status("kiosk-01", "lost", since))  # retained when subscribing
+    assert (k.presence, k.alert, k.minutes_ago, k.ago()) == ("lost", True, None, None)
+    assert (k.text_keys(), k.lost_before) == (("guide.kiosk.lost_before",), "10:00")
+    clock.advance(300)
+    assert next(k for k in p.view().kiosks if k.client == "kiosk-01").lost_before == "10:00"
+    # Online on one connection, the will of another (the console missed a reconnect): the
+    # loss is not dated either.
+    _kiosk(p, "kiosk-02", _status("kiosk-02", "online", since))
+    k = _kiosk(p, "kiosk-02", _status("kiosk-02", "lost", since + 600))
+    assert (k.presence, k.minutes_ago, k.lost_before) == ("lost", None, "10:05")
+    # Back online: the loss is forgotten.
+    k = _kiosk(p, "kiosk-01", _status("kiosk-01", "online", clock(), printer="ok"))
+    assert (k.presence, k.alert, k.lost_before, k.text_keys()) == (
+        "online", False, None, ("guide.printer.ok",),
+    )  # fmt: skip
+
+
+def test_a_kiosk_closed_on_purpose_is_no_alarm_and_says_when(p, clock) -> None:
+    since = clock() - 8 * 3600
+    _kiosk(p, "kiosk-02", _status("kiosk-02", "online", since, printer="printer.fault.paper_out"))
+    k = _kiosk(p, "kiosk-02", _status("kiosk-02", "closed", since, at=clock() - 65 * 60))
+    assert (k.online, k.presence, k.alert) == (False, "closed", False), "shut down: no (!)"
+    assert (k.text_keys(), k.ago()) == (
+        ("guide.kiosk.closed",), ("guide.ago.hours", {"hours": 1, "minutes": 5}),
+    ), "its own time, also when the console did not see it close"  # fmt: skip
+    k = _kiosk(p, "kiosk-01", _status("kiosk-01", "closed", None, at=clock() + 5))
+    assert k.ago() == ("guide.ago.now", {}), "a clock a little ahead is not in the future"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (0, ("guide.ago.now", {})),
+        (1, ("guide.ago.minutes", {"minutes": 1})),
+        (59, ("guide.ago.minutes", {"minutes": 59})),
+        (60, ("guide.ago.hours", {"hours": 1, "minutes": 0})),
+        (605, ("guide.ago.hours", {"hours": 10, "minutes": 5})),
+    ],
+)
+def test_ago_text(minutes: int, expected: tuple) -> None:
+    assert ago_text(minutes) == expected
 
 
 def test_every_kiosk_state_has_a_guide_text_in_every_language() -> None:
@@ -187,7 +273,8 @@ def test_every_kiosk_state_has_a_guide_text_in_every_language() -> None:
     }
     keys = {f"guide.printer.{f}" for f in (*faults, "ok", "none", "unknown")}
     keys |= {f"guide.scanner.{s}" for s in ("ok", "camera_fault", "scanner_fault", "fault")}
-    keys |= {"guide.kiosk.offline", "guide.kiosk.no_status"}
+    keys |= {f"guide.kiosk.{k}" for k in ("offline", "no_status", "lost", "lost_before", "closed")}
+    keys |= {f"guide.ago.{k}" for k in ("now", "minutes", "hours")}
     for lang in LANGUAGES:
         assert keys <= catalog(lang).keys(), (lang, sorted(keys - catalog(lang).keys()))
 
