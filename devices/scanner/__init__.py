@@ -7,6 +7,7 @@
 - :mod:`.zbar`: a reusable, binary-mode zbar scanner per thread.
 - :mod:`.camera` / :mod:`.sources`: ``CameraScanner`` on a camera, video file or folder.
 - :mod:`.serial_scanner`: ``SerialScanner`` (pyserial) and ``WedgeScanner`` (stdin lines).
+- :mod:`.serial_sim`: ``SerialScannerSim``, a serial hand scanner on a pseudo-terminal.
 - :mod:`.cli`: ``hall device scan``.
 
 Classification of payloads (ID number, case number, ...) lives in :mod:`hall.codes`.
