@@ -10,12 +10,14 @@ service and printed by the kiosk's printer, like any other.
 
 For an item that needs real-name ticketing (實名取號) the kiosk asks for the ID scan after
 "take"; the applicant then presents an ID number through the kiosk's own scanner path: typed
-as a keyboard-wedge scanner types (``--scanner wedge``, keys then Enter), or held up to a
-simulated network camera the kiosk reads (``--scanner camera``, :class:`SimCamera`). The
-numbers are invented here (SAMPLE DATA, :func:`sample_id_number`) with a correct GB 11643
-check character; now and then one is misread with a wrong check character, which the kiosk
-refuses on screen before the applicant tries again, and now and then a person comes back
-for another ticket, so the service's daily limit per person refuses the one too many.
+as a keyboard-wedge scanner types (``--scanner wedge``, keys then Enter), held up to a
+simulated network camera the kiosk reads (``--scanner camera``, :class:`SimCamera`), or
+scanned with a simulated serial scanner whose pseudo-terminal the kiosk reads as its serial
+port (``--scanner serial``, :class:`SerialScannerSim`). The numbers are invented here (SAMPLE
+DATA, :func:`sample_id_number`) with a correct GB 11643 check character; now and then one is
+misread with a wrong check character, which the kiosk refuses on screen before the applicant
+tries again, and now and then a person comes back for another ticket, so the service's daily
+limit per person refuses the one too many.
 
 ``hall demo-raters`` does the same for a rating pad (好差評): when the pad asks about a
 ticket just finished at its window, the applicant touches a level (mostly satisfied; a low
@@ -37,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from hall.codes import mask_id, mod11_2
@@ -154,12 +157,12 @@ class IdCards:
         return sample_id_number(self.rng)
 
 
-class WedgeScanner:
-    """A keyboard-wedge scanner: the code typed into the kiosk window as keys, then Enter
-    (through Kivy's keyboard events, the kiosk's own wedge path)."""
+class IdScanner:
+    """The kiosk's scanner as the applicant uses it: ``present`` a code to it, ``take_away``
+    the card afterwards; ``close`` when the demo stops."""
 
     def present(self, kiosk: AppLink, code: str) -> None:
-        kiosk.type(code, True)
+        raise NotImplementedError
 
     def take_away(self) -> None:
         pass
@@ -168,7 +171,35 @@ class WedgeScanner:
         pass
 
 
-class CameraScanner:
+class WedgeScanner(IdScanner):
+    """A keyboard-wedge scanner: the code typed into the kiosk window as keys, then Enter
+    (through Kivy's keyboard events, the kiosk's own wedge path)."""
+
+    def present(self, kiosk: AppLink, code: str) -> None:
+        kiosk.type(code, True)
+
+
+class SerialPortScanner(IdScanner):
+    """A serial hand scanner: the code sent over the simulator's pseudo-terminal
+    (:class:`devices.scanner.serial_sim.SerialScannerSim`), which the kiosk reads through its
+    serial adapter like a real port (``--scanner serial:LINK``, ``link`` pointing at the pty)."""
+
+    def __init__(self, link: Path):
+        from devices.scanner.serial_sim import SerialScannerSim
+
+        self.sim = SerialScannerSim(link).start()
+        log.info("serial scanner on %s (%s)", self.sim.port, link)
+
+    def present(self, kiosk: AppLink, code: str) -> None:
+        if not self.sim.scan(code):
+            raise TouchFailed(f"the serial scanner's line {self.sim.port} is not read")
+        log.info("scanned over the serial line %s", self.sim.port)
+
+    def close(self) -> None:
+        self.sim.stop()
+
+
+class CameraScanner(IdScanner):
     """A camera scanner: the code as a QR held up to the simulated network camera
     (:class:`devices.scanner.camera_sim.SimCamera`, MJPEG over HTTP) that the kiosk reads
     with ``--scanner camera:URL`` like any camera."""
@@ -204,9 +235,6 @@ def _qr_frame(payload: str) -> Any:
     return np.dstack([frame] * 3)
 
 
-Scanner = WedgeScanner | CameraScanner
-
-
 class Paced:
     """A simulated person's own random choices, the pace the demo runs at (a factor on every
     pause) and the demo's stop event."""
@@ -232,7 +260,7 @@ class Applicants(Paced):
         stop: threading.Event,
         prefer: Collection[Collection[str]] = (),
         prefer_share: float = 0.5,
-        scanner: Scanner | None = None,
+        scanner: IdScanner | None = None,
         real_name: Collection[Collection[str]] = (),
         real_name_share: float = 0.0,
         bad_id_share: float = 0.15,
@@ -242,7 +270,8 @@ class Applicants(Paced):
         self.prefer_share = prefer_share
         self.scanner = scanner
         """How an ID is presented to the kiosk; None: this kiosk's scanner is not one the
-        applicants can use (serial, none), so they cannot take a real-name ticket."""
+        applicants can use (none, or a port the machine file gave), so they cannot take a
+        real-name ticket."""
         self.real_name = [set(group) for group in real_name if group]
         """A department and a real-name item each: ``real_name_share`` of the applicants
         come for one of these."""
@@ -520,8 +549,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--scanner",
         default="wedge",
         help="how the kiosk reads an ID: wedge (typed keys, then Enter), camera:PORT (a "
-        "simulated network camera served here, the kiosk given --scanner camera:URL), or "
-        "none / serial (applicants cannot present an ID)",
+        "simulated network camera served here, the kiosk given --scanner camera:URL), "
+        "serial:LINK (a simulated serial scanner on a pseudo-terminal, LINK a symlink to it; "
+        "the kiosk given --scanner serial:LINK), or none (applicants cannot present an ID)",
     )
     p.add_argument(
         "--real-name",
@@ -575,12 +605,15 @@ def _main(args: argparse.Namespace) -> int:
     return serve_forever(address, args.pace, args.seed, args.what, walk_away, prefer, share, ids)
 
 
-def make_scanner(spec: str) -> Scanner | None:
-    """``wedge``, ``camera:PORT``; None for a scanner the applicants cannot reach."""
-    kind, _, port = spec.partition(":")
+def make_scanner(spec: str) -> IdScanner | None:
+    """``wedge``, ``camera:PORT``, ``serial:LINK``; None for a scanner the applicants cannot
+    reach."""
+    kind, _, where = spec.partition(":")
     if kind == "wedge":
         return WedgeScanner()
-    if kind == "camera" and port:
-        return CameraScanner(int(port))
+    if kind == "camera" and where:
+        return CameraScanner(int(where))
+    if kind == "serial" and where:
+        return SerialPortScanner(Path(where))
     log.warning("scanner %r: the applicants cannot present ID numbers to it", spec)
     return None

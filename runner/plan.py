@@ -196,7 +196,7 @@ def plan_up(config: HallConfig, machine: MachineFile, opts: UpOptions) -> UpPlan
             plan.gui_kiosks.append(app.client)
             if touch:  # simulated applicants touch this kiosk's screen
                 touch_port = free_port()
-                scanner, extra = demo_scanner(config, app)
+                scanner, extra = demo_scanner(config, app, var)
                 plan.children.append(
                     Child(
                         f"applicants-{app.client}",
@@ -297,21 +297,26 @@ def app_arguments(app: App, opts: UpOptions, printer_sim: str | None) -> list[st
     return out
 
 
-def demo_scanner(config: HallConfig, app: App) -> tuple[str, list[str]]:
+def demo_scanner(config: HallConfig, app: App, var: RuntimeDir) -> tuple[str, list[str]]:
     """How the demo's applicants present an ID to kiosk ``app`` (``demo-applicants
     --scanner``), and what the kiosk is told besides: a wedge scanner as configured; a camera
-    scanner reads the applicants' simulated network camera (``--scanner camera:URL``)."""
+    scanner reads the applicants' simulated network camera (``--scanner camera:URL``); a
+    serial scanner reads their simulated serial scanner's pseudo-terminal, through the link
+    ``var/run/scanner-<kiosk>`` the simulator points at it (``--scanner serial:LINK:BAUD``)."""
     if "--scanner" in app.args:  # the machine file chose the scanner: wedge, or none for us
         given = app.args[app.args.index("--scanner") + 1 :][:1]
         return ("wedge" if given == ["wedge"] else "none"), []
     try:
-        kind = load_kiosks(config, app.client).kiosk.scanner.kind
+        scanner = load_kiosks(config, app.client).kiosk.scanner
     except ConfigError:  # the kiosk itself says what is wrong, in its log
         return "none", []
-    if kind is ScannerKind.CAMERA:
+    if scanner.kind is ScannerKind.CAMERA:
         port = free_port()
         return f"camera:{port}", ["--scanner", f"camera:http://127.0.0.1:{port}/video.mjpg"]
-    return kind.value, []
+    if scanner.kind is ScannerKind.SERIAL:
+        link = var.run / f"scanner-{app.client}"
+        return f"serial:{link}", ["--scanner", f"serial:{link}:{scanner.baud}"]
+    return scanner.kind.value, []
 
 
 def window_of(config: HallConfig, app: App) -> str:

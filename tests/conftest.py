@@ -35,11 +35,21 @@ def clock() -> FakeClock:
     return FakeClock.local(2026, 11, 25, 10, 0)
 
 
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
-    """A real Mosquitto on a free loopback port and the queue service, on the mini hall."""
-    running = start_hall(mini_config, tmp_path)
+def _running_hall(config: HallConfig, directory: Path) -> Iterator[RunningHall]:
+    running = start_hall(config, directory)
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
+    """A real Mosquitto on a free loopback port and the queue service, on the mini hall."""
+    yield from _running_hall(mini_config, tmp_path)
+
+
+@pytest.fixture
+def sample_hall(sample_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
+    """The same on the sample config (``config/``: the sample hall's units, items, kiosks)."""
+    yield from _running_hall(sample_config, tmp_path)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
+from tests.runner.conftest import events
 from tests.runner.hallup import REPO, HallUp, alive, wait_gone, write_machine
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -186,7 +187,7 @@ def test_demo_shows_the_hall_on_a_virtual_screen(tmp_path: Path) -> None:
     finally:
         code = up.stop(60)
     assert code == 0, up.output
-    issued = _events(var / "hall.db", "ticket.issued")
+    issued = events(var / "hall.db", "ticket.issued")
     assert any(e["ticket"]["number"] == number for e in issued)
     # The screenshots stop before the apps: the last ones still show the hall, not the
     # black screens the stopped apps leave (they all were, after Ctrl-C).
@@ -213,21 +214,9 @@ def _wait_drawn(path: Path, up: HallUp, timeout: float) -> None:
         time.sleep(1)
 
 
-def _events(db: Path, etype: str) -> list[dict]:
-    import json
-    import sqlite3
-
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = con.execute("SELECT data FROM events WHERE type = ?", (etype,)).fetchall()
-    finally:
-        con.close()
-    return [json.loads(r[0]) for r in rows]
-
-
 def _wait_event(db: Path, etype: str, up: HallUp, timeout: float) -> list[dict]:
     deadline = time.monotonic() + timeout
-    while not (found := _events(db, etype)):
+    while not (found := events(db, etype)):
         assert up.proc.poll() is None, up.output
         assert time.monotonic() < deadline, f"no {etype} in {timeout}s"
         time.sleep(1)

@@ -24,6 +24,20 @@ def _machine(config: HallConfig, tmp_path: Path, text: str) -> tuple[MachineFile
     return machine, [str(i) for i in issues]
 
 
+@pytest.fixture(autouse=True)
+def _no_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No screen attached: the plans put the apps on virtual screens (Xvfb)."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+
+
+@pytest.fixture
+def sample_machine(sample_config: HallConfig) -> MachineFile:
+    """The sample machine file (the all-in-one demo machine of `make demo`)."""
+    machine, issues = load_machine(sample_config)
+    assert issues == []
+    return machine
+
+
 def _opts(tmp_path: Path, installed: set[str], demo: bool = False) -> UpOptions:
     return UpOptions(
         config_dir=REPO / "config",
@@ -88,12 +102,9 @@ def test_unknown_keys_and_kinds_are_errors(sample_config: HallConfig, tmp_path: 
 
 
 def test_plan_follows_the_machine_file(
-    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    machine, issues = load_machine(sample_config)
-    assert issues == []
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk", "display"}, demo=True))
+    plan = plan_up(sample_config, sample_machine, _opts(tmp_path, {"kiosk", "display"}, demo=True))
     names = [c.name for c in plan.children]
     assert names == [
         "mosquitto",
@@ -140,7 +151,7 @@ def test_plan_follows_the_machine_file(
     service = plan.children[1]
     assert "--ignore-hours" in service.argv  # demo implies it
     # Not a demo: no traffic, and the service keeps opening hours.
-    plain = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}))
+    plain = plan_up(sample_config, sample_machine, _opts(tmp_path, {"kiosk"}))
     assert [c.name for c in plain.children][-2:] == ["kiosk-kiosk-01", "screens"]
     assert "HALL_UI_DRIVER" not in plain.children[-2].env
     assert plain.notes == [
@@ -150,10 +161,9 @@ def test_plan_follows_the_machine_file(
 
 
 def test_an_app_not_installed_yet_is_skipped_with_a_note(
-    sample_config: HallConfig, tmp_path: Path
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
-    machine, _ = load_machine(sample_config)
-    plan = plan_up(sample_config, machine, _opts(tmp_path, set(), demo=True))
+    plan = plan_up(sample_config, sample_machine, _opts(tmp_path, set(), demo=True))
     assert [c.name for c in plan.children] == [
         "mosquitto",
         "queue-service",
@@ -204,12 +214,9 @@ def test_config_check_checks_the_machine_file(
 
 
 def test_demo_plan_runs_the_signin_station_and_the_duty_console(
-    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    machine, issues = load_machine(sample_config)
-    assert issues == []
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"signin", "duty"}, demo=True))
+    plan = plan_up(sample_config, sample_machine, _opts(tmp_path, {"signin", "duty"}, demo=True))
     by_name = {c.name: c for c in plan.children}
     signin = list(by_name["signin-signin-01"].argv)
     duty = list(by_name["duty-duty-01"].argv)
@@ -222,19 +229,19 @@ def test_demo_plan_runs_the_signin_station_and_the_duty_console(
     assert signin[signin.index("--reader") + 1] == "sim" and "--no-gui" in signin
     assert plan.display is not None
     assert by_name["duty-duty-01"].env["DISPLAY"] == plan.display.for_screen(4)
-    plain = plan_up(sample_config, machine, _opts(tmp_path, {"signin", "duty"}))
+    plain = plan_up(sample_config, sample_machine, _opts(tmp_path, {"signin", "duty"}))
     assert not {"signin-signin-01", "duty-duty-01"} & {c.name for c in plain.children}
 
 
 def test_demo_plan_shows_window_terminals_worked_by_simulated_staff(
-    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
     """Issue 9: the demo shows two window terminals at work, each on its own virtual screen,
     each worked by simulated staff through its buttons; the headless window staff of the demo
     traffic keep off those two windows (one login per window)."""
-    monkeypatch.delenv("DISPLAY", raising=False)
-    machine, _ = load_machine(sample_config)
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "rating"}, demo=True))
+    plan = plan_up(
+        sample_config, sample_machine, _opts(tmp_path, {"terminal", "rating"}, demo=True)
+    )
     by_name = {c.name: c for c in plan.children}
     names = list(by_name)
     assert plan.display is not None
@@ -257,7 +264,9 @@ def test_demo_plan_shows_window_terminals_worked_by_simulated_staff(
     assert shown["latest-6.png"] == "terminal window-06 at W06, simulated staff S019"
     assert shown["latest-3.png"] == "rating rating-04"  # the pad at the terminal's counter
     # The kiosk's applicants favour the departments and items of the two terminals' windows.
-    with_kiosk = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "kiosk"}, True))
+    with_kiosk = plan_up(
+        sample_config, sample_machine, _opts(tmp_path, {"terminal", "kiosk"}, True)
+    )
     argv = list(next(c.argv for c in with_kiosk.children if c.name == "applicants-kiosk-01"))
     groups = [argv[i + 1].split(",") for i, a in enumerate(argv) if a == "--prefer"]
     assert groups == [
@@ -269,7 +278,7 @@ def test_demo_plan_shows_window_terminals_worked_by_simulated_staff(
     assert names.index("raters-rating-04") < names.index("rating-rating-04")
     assert pad.env["HALL_UI_DRIVER"] == raters.argv[raters.argv.index("--listen") + 1]
     # Without --demo the terminals (when = "demo") and their simulated staff do not run.
-    plain = plan_up(sample_config, machine, _opts(tmp_path, {"terminal", "rating"}))
+    plain = plan_up(sample_config, sample_machine, _opts(tmp_path, {"terminal", "rating"}))
     assert not [c.name for c in plain.children if "window-0" in c.name]
 
 
@@ -278,7 +287,6 @@ def test_a_terminal_gets_no_simulated_staff_without_the_pin(
 ) -> None:
     """A hall whose staff have real PINs: the terminal runs signed out, and hall up says why;
     the demo traffic still keeps off its window (its login is the terminal's)."""
-    monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setattr("runner.plan.SAMPLE_PIN", "0000")
     machine, _ = _machine(
         sample_config,
@@ -298,11 +306,9 @@ def test_a_terminal_gets_no_simulated_staff_without_the_pin(
 
 
 def test_demo_plan_signs_a_simulated_officer_in_at_the_guide_console(
-    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    machine, _ = load_machine(sample_config)
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"guide"}, demo=True))
+    plan = plan_up(sample_config, sample_machine, _opts(tmp_path, {"guide"}, demo=True))
     assert plan.staffed == {"guide-01": ("", "S010")}  # the first guide officer
     by_name = {c.name: c for c in plan.children}
     staff = list(by_name["staff-guide-01"].argv)
@@ -316,11 +322,9 @@ def test_demo_plan_signs_a_simulated_officer_in_at_the_guide_console(
 
 
 def test_demo_plan_signs_the_duty_officer_on_duty_in_at_the_duty_console(
-    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    machine, _ = load_machine(sample_config)
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"duty"}, demo=True))
+    plan = plan_up(sample_config, sample_machine, _opts(tmp_path, {"duty"}, demo=True))
     officer = duty_officer(sample_config, "1234")  # today's, by the rota
     assert plan.staffed == {"duty-01": ("", officer)}
     by_name = {c.name: c for c in plan.children}
@@ -334,13 +338,13 @@ def test_demo_plan_signs_the_duty_officer_on_duty_in_at_the_duty_console(
 
 
 def test_demo_applicants_present_ids_through_the_kiosks_own_scanner(
-    sample_config: HallConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_config: HallConfig, tmp_path: Path, sample_machine: MachineFile
 ) -> None:
     """The demo kiosk's scanner is a keyboard wedge: the applicants type the ID into it. A
-    kiosk with a camera scanner reads the applicants' simulated network camera instead."""
-    monkeypatch.delenv("DISPLAY", raising=False)
-    machine, _ = load_machine(sample_config)
-    plan = plan_up(sample_config, machine, _opts(tmp_path, {"kiosk"}, demo=True))
+    kiosk with a camera scanner reads the applicants' simulated network camera instead; one
+    with a serial scanner reads, as its serial port, the pseudo-terminal of their simulated
+    serial scanner (through the link the simulator puts in var/run)."""
+    plan = plan_up(sample_config, sample_machine, _opts(tmp_path, {"kiosk"}, demo=True))
     by_name = {c.name: c for c in plan.children}
     argv = list(by_name["applicants-kiosk-01"].argv)
     assert argv[argv.index("--scanner") + 1] == "wedge"
@@ -348,15 +352,22 @@ def test_demo_applicants_present_ids_through_the_kiosks_own_scanner(
     real_name = sorted((i.code, i.unit) for i in sample_config.item_by_code.values() if i.real_name)
     assert real_name and groups == [f"{unit},{code}" for code, unit in real_name]
     assert "--scanner" not in by_name["kiosk-kiosk-01"].argv  # as kiosks.toml says
-    camera, _ = _machine(
+    kiosks, _ = _machine(
         sample_config,
         tmp_path,
-        '[[app]]\nkind = "kiosk"\nclient = "kiosk-03"\n\n[[simulator]]\nkind = "traffic"\n',
+        '[[app]]\nkind = "kiosk"\nclient = "kiosk-03"\n\n'
+        '[[app]]\nkind = "kiosk"\nclient = "kiosk-02"\nscreen = 1\n\n'
+        '[[simulator]]\nkind = "traffic"\n',
     )
-    plan = plan_up(sample_config, camera, _opts(tmp_path, {"kiosk"}, demo=True))
+    plan = plan_up(sample_config, kiosks, _opts(tmp_path, {"kiosk"}, demo=True))
     by_name = {c.name: c for c in plan.children}
     argv = list(by_name["applicants-kiosk-03"].argv)
     kind, _, port = argv[argv.index("--scanner") + 1].partition(":")
     assert kind == "camera" and port.isdigit()
     kiosk = list(by_name["kiosk-kiosk-03"].argv)
     assert kiosk[kiosk.index("--scanner") + 1] == f"camera:http://127.0.0.1:{port}/video.mjpg"
+    argv = list(by_name["applicants-kiosk-02"].argv)
+    link = tmp_path / "var" / "run" / "scanner-kiosk-02"
+    assert argv[argv.index("--scanner") + 1] == f"serial:{link}"
+    kiosk = list(by_name["kiosk-kiosk-02"].argv)
+    assert kiosk[kiosk.index("--scanner") + 1] == f"serial:{link}:9600"  # kiosks.toml's baud
