@@ -8,11 +8,12 @@ event, and :func:`apply` only adds records or fills in the fields an event decid
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, make_dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from hall.conf.duty import SessionCode
+from hall.contract.attendance import LeaveRecord
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
@@ -106,26 +107,34 @@ class ManualRecord:
     corrected_by: str | None = None
 
 
-@dataclass
-class Leave:
-    id: str
-    staff: str
-    kind: str
-    first: date
-    first_half: str
-    last: date
-    last_half: str
-    sessions: list[tuple[date, SessionCode]]
-    days: float
-    approver: str
-    reason: str
-    stand_in: str
-    requested_by: str
-    requested_at: datetime
-    status: str = PENDING
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    decision_note: str = ""
+def _wire(value: Any) -> Any:
+    """A field as JSON has it: a date or a time as ISO text."""
+    return _iso(value) if isinstance(value, date | time) else value
+
+
+def _leave_record() -> Any:
+    """The mutable record of a leave: the fields of ``hall.contract.attendance.LeaveRecord``
+    (documented there; names, order, defaults), then the sessions it covers; ``public()`` is
+    the contract's fields as JSON has them (``leave.list``)."""
+    specs: list[tuple[str, Any, Any]] = [
+        (name, info.annotation, field() if info.is_required() else field(default=info.default))
+        for name, info in LeaveRecord.model_fields.items()
+    ]
+    specs.append(("sessions", list[tuple[date, SessionCode]], field(default_factory=list)))
+    names = tuple(LeaveRecord.model_fields)
+
+    def public(self: Any) -> dict[str, Any]:
+        return {name: _wire(getattr(self, name)) for name in names}
+
+    return make_dataclass(
+        "Leave",
+        specs,
+        kw_only=True,  # the contract's order has defaults between required fields
+        namespace={"public": public, "__module__": __name__, "__doc__": _leave_record.__doc__},
+    )
+
+
+Leave = _leave_record()
 
 
 @dataclass
@@ -271,22 +280,22 @@ def apply(state: AttendanceState, event: Event) -> None:
         record.decided_at = _dt(event.at)
         record.decision_note = d.get("note", "")
     elif kind == "leave.requested":
-        sessions = [(_d(day), SessionCode(s)) for day, s in d["sessions"]]
         state.leaves[d["id"]] = Leave(
-            d["id"],
-            d["staff"],
-            d["kind"],
-            _d(d["first"]),
-            d["first_half"],
-            _d(d["last"]),
-            d["last_half"],
-            sessions,
-            d["days"],
-            d["approver"],
-            d.get("reason", ""),
-            d.get("stand_in", ""),
-            d["requested_by"],
-            _dt(event.at),
+            id=d["id"],
+            staff=d["staff"],
+            kind=d["kind"],
+            first=_d(d["first"]),
+            first_half=d["first_half"],
+            last=_d(d["last"]),
+            last_half=d["last_half"],
+            days=d["days"],
+            approver=d["approver"],
+            reason=d.get("reason", ""),
+            stand_in=d.get("stand_in", ""),
+            requested_by=d["requested_by"],
+            requested_at=_dt(event.at),
+            status=PENDING,
+            sessions=[(_d(day), SessionCode(s)) for day, s in d["sessions"]],
         )
         _bump(state, d["id"])
     elif kind in ("leave.approved", "leave.rejected"):

@@ -104,28 +104,7 @@ class Attendance(RecordDomain):
                 can_decide = False
             if not (sees_all or can_decide or by in (leave.staff, leave.requested_by)):
                 continue
-            rows.append(
-                {
-                    "id": leave.id,
-                    "staff": leave.staff,
-                    "kind": leave.kind,
-                    "first": leave.first.isoformat(),
-                    "first_half": leave.first_half,
-                    "last": leave.last.isoformat(),
-                    "last_half": leave.last_half,
-                    "days": leave.days,
-                    "approver": leave.approver,
-                    "reason": leave.reason,
-                    "stand_in": leave.stand_in,
-                    "requested_by": leave.requested_by,
-                    "requested_at": leave.requested_at.isoformat(),
-                    "status": leave.status,
-                    "decided_by": leave.decided_by,
-                    "decided_at": leave.decided_at.isoformat() if leave.decided_at else None,
-                    "decision_note": leave.decision_note,
-                    "can_decide": can_decide,
-                }
-            )
+            rows.append({**leave.public(), "can_decide": can_decide})
         return {"leaves": rows[-200:]}
 
     def _runner(self, ctype: str) -> Handler:

@@ -8,6 +8,7 @@ the staff id the roster gives for it.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -116,13 +117,17 @@ class AttendanceResult(ReadModel):
     events: list[dict[str, Any]]
 
 
-class LeaveEntry(ReadModel):
+class LeaveRecord(ReadModel):
+    """A leave request as the writer keeps it: what ``leave.requested`` asked for, and its
+    decision. The fields are defined once, here: ``attendance.state.Leave`` is made from them
+    (with the sessions the leave covers), and ``leave.list`` lists them."""
+
     id: str
     staff: str
     kind: str
-    first: str
+    first: date
     first_half: str
-    last: str
+    last: date
     last_half: str
     days: float
     approver: str
@@ -130,12 +135,17 @@ class LeaveEntry(ReadModel):
     reason: str = ""
     stand_in: str = ""
     requested_by: str
-    requested_at: str
+    requested_at: datetime
     status: str
     """``pending``, ``approved``, ``rejected``."""
     decided_by: str | None = None
-    decided_at: str | None = None
+    decided_at: datetime | None = None
     decision_note: str = ""
+
+
+class LeaveEntry(LeaveRecord):
+    """One row of ``leave.list`` (dates and times as ISO text)."""
+
     can_decide: bool = False
     """Whether the signed-in person may approve or reject it now."""
 

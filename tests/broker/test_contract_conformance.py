@@ -44,6 +44,33 @@ def test_the_service_ticket_is_the_contract_ticket() -> None:
     assert type(published["status"]) is str  # the log holds strings, not the contract's enums
 
 
+def test_the_attendance_leave_is_the_contract_leave() -> None:
+    """One definition: the attendance record's leave has the contract's fields, in its order
+    (then the sessions it covers), and a ``leave.list`` row of it reads back through the
+    contract unchanged."""
+    from dataclasses import fields
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from attendance.state import Leave
+    from hall.conf.duty import SessionCode
+    from hall.contract.attendance import LeaveEntry, LeaveRecord
+
+    first = date(2026, 11, 26)
+    leave = Leave(
+        id="L00001", staff="S014", kind="personal", first=first, first_half="morning",
+        last=first, last_half="afternoon", days=1.0, approver="duty_director",
+        requested_by="S014", status="pending", sessions=[(first, SessionCode.MORNING)],
+        requested_at=datetime(2026, 11, 25, 8, 40, 1, 500_000, ZoneInfo("Asia/Shanghai")),
+    )  # fmt: skip
+    assert [f.name for f in fields(Leave)] == [*LeaveRecord.model_fields, "sessions"]
+    row = {**leave.public(), "can_decide": True}
+    assert list(row) == list(LeaveEntry.model_fields)
+    assert (row["first"], row["requested_at"]) == ("2026-11-26", "2026-11-25T08:40:01.500000+08:00")
+    assert (row["reason"], row["decided_at"]) == ("", None)  # the contract's defaults
+    assert LeaveEntry.model_validate(row).model_dump(mode="json") == row
+
+
 def test_a_day_at_two_windows_conforms(hall: RunningHall) -> None:
     watcher = hall.client("display-lobby")
     seen = Collector()
