@@ -102,6 +102,8 @@ class WaitEstimator:
         self.window_items = dict(config.items_by_window)
         self._spans: tuple[date | None, list[tuple[float, float]]] = (None, [])
         """The opening sessions of one local day, as epoch seconds (worked out once a day)."""
+        self._day_at: tuple[float | None, date | None] = (None, None)
+        """The last moment asked about and its local date (a snapshot asks 40 times)."""
 
     def estimate(
         self,
@@ -128,7 +130,7 @@ class WaitEstimator:
         if before is not None:
             memo = None  # the memo holds new tickets' queues
         cut = None if before is None else (before, rank)
-        minutes, var, capacity, ahead = self._model(
+        minutes, var, capacity, ahead, _timed = self._model(
             state, item, rank, now, period, cut, window, memo
         )
         if rank > 0:
@@ -137,8 +139,26 @@ class WaitEstimator:
             # normal queue needs to come back under starvation_minutes.
             normal = self._model(state, item, 0, now, period, cut, window)[0]
             minutes = min(minutes, normal + max(0.0, normal - self.starvation))
-        model = minutes
-        minutes = self._with_breaks(now, model)
+        return self.finish(now, minutes, var, capacity, ahead)
+
+    def new_ticket_model(
+        self, state: HallState, item: str, now: float, period: str, memo: dict[Any, Any]
+    ) -> tuple[float, float, float, float, bool]:
+        """:meth:`estimate` of a new normal ticket of ``item`` before :meth:`finish`: the
+        model's minutes, variance, capacity and work ahead, and whether ``now`` went into them
+        (if not, they hold until the state changes). ``memo`` as for :meth:`estimate`."""
+        return self._model(state, item, 0, now, period, memo=memo)
+
+    def finish(
+        self, now: float, minutes: float, var: float, capacity: float, ahead: float
+    ) -> WaitEstimate:
+        """The estimate from the model's opening-time minutes, variance, speed and work ahead
+        (:meth:`_model`): the lunch break added (:meth:`with_breaks`), then :meth:`ranged`."""
+        return self.ranged(self.with_breaks(now, minutes), var, capacity, ahead)
+
+    @staticmethod
+    def ranged(minutes: float, var: float, capacity: float, ahead: float) -> WaitEstimate:
+        """The estimate of ``minutes`` of clock time: the 80 % range, everything rounded."""
         sd = math.sqrt(var / capacity**2 + (MODEL_CV * minutes) ** 2 + 1.0)
         low = max(0.0, minutes - Z80 * sd)
         high = minutes + Z80 * sd
@@ -178,10 +198,12 @@ class WaitEstimator:
         cut: tuple[tuple[float, str], int] | None = None,
         window: str | None = None,
         memo: dict[Any, Any] | None = None,
-    ) -> tuple[float, float, float, float]:
-        """Opening-time minutes of the wait, its service-time variance, the windows' speed and
-        the work ahead (configured minutes). ``cut``: the place and rank of a waiting ticket
-        (see :func:`_counts`)."""
+    ) -> tuple[float, float, float, float, bool]:
+        """Opening-time minutes of the wait, its service-time variance, the windows' speed, the
+        work ahead (configured minutes), and whether ``now`` went into them (a service under
+        way at one of the windows, ages against a presence that differs by wait, the starving
+        normal tickets). ``cut``: the place and rank of a waiting ticket (see :func:`_counts`).
+        """
         after = period == "after_hours"
         pace = state.service_pace
         avail = memo.get(("avail", after)) if memo is not None else None
@@ -223,6 +245,7 @@ class WaitEstimator:
         # What is left at our counters, in configured minutes of work.
         residual = 0.0
         left_at: dict[str, float] = {}
+        timed = False
         for w in ours:
             ws = state.windows.get(w)
             t = state.tickets.get(ws.current) if ws and ws.current else None
@@ -231,6 +254,7 @@ class WaitEstimator:
             pace = 1.0 / speed[w]
             expected = self.item_minutes.get(t.item, 0.0) * pace
             if t.status == "serving" and t.started_at is not None:
+                timed = True
                 left = max(expected - (now - t.started_at) / 60, 0.25 * expected)
             else:
                 left = expected + 0.5
@@ -265,6 +289,7 @@ class WaitEstimator:
             minutes = self._first_free(ours, speed, item_work, total_of, left_at, ahead / capacity)
             if timeless:
                 break  # presence does not change with the wait: a second round gives the same
+            timed = True  # the presence buckets are ages at now
         if rank > 0 and normals:
             # Normal tickets that will have waited starvation_minutes by our turn go first: those
             # waiting now and those still to come, so solve for the wait (a few rounds suffice).
@@ -278,7 +303,8 @@ class WaitEstimator:
                 coming = normal_rate * max(0.0, wait - self.starvation)
                 wait = max(base, first + (starving + coming) / capacity)
             minutes = wait
-        return minutes, var, capacity, ahead
+            timed = True
+        return minutes, var, capacity, ahead, timed
 
     def _first_free(
         self,
@@ -392,9 +418,11 @@ class WaitEstimator:
             spread += len(queue) * (SERVICE_CV * m) ** 2
         return total, spread, normal_queues
 
-    def _with_breaks(self, now: float, minutes: float) -> float:
+    def with_breaks(self, now: float, minutes: float) -> float:
         """Clock minutes for ``minutes`` of opening time from ``now`` (lunch break added)."""
-        day = datetime.fromtimestamp(now, self.tz).date()
+        if self._day_at[0] != now:
+            self._day_at = (now, datetime.fromtimestamp(now, self.tz).date())
+        day = self._day_at[1]
         if self._spans[0] != day:
             self._spans = (
                 day,
