@@ -19,6 +19,7 @@ from typing import Any
 from broker import rules
 from broker.estimate import WaitEstimate, WaitEstimator, shown
 from broker.state import ACTIVE, HallState, Ticket
+from broker.waitcache import NewTicketWaits
 from hall import protocol as p
 from hall.conf import HallConfig
 from hall.conf.model import Client, Role
@@ -67,6 +68,7 @@ class Engine:
         self.clock_behind: str | None = None
         """The local date when the clock reads earlier than the open business day, else None."""
         self.estimator = WaitEstimator(config)
+        self.new_waits = NewTicketWaits(config, self.estimator)
         self._prefix_windows: dict[str, set[str]] = {}
         self._prefix_default_minutes: dict[str, list[float]] = {}
         self._prefix_items: dict[str, list[str]] = {}
@@ -184,24 +186,11 @@ class Engine:
         """Item -> the wait a new normal ticket of it would be told now (its issue reply).
 
         For a new ticket the estimate depends on the item only through its windows, so it is
-        worked out once per set of windows (40 for the sample hall's 173 items). ``waiting``
-        (how many commands wait) is asked before each: None, not worked out, once one does.
+        worked out once per set of windows (40 for the sample hall's 173 items), and kept until
+        an event changes what it depends on (:mod:`broker.waitcache`). ``waiting`` (how many
+        commands wait) is asked before each one worked out: None, once one does.
         """
-        period = self.period(now)
-        by_windows: dict[tuple[str, ...], WaitEstimate] = {}
-        memo: dict[Any, Any] = {}  # each item's queue worked out once for all of them
-        waits = {}
-        for item in self.config.items:
-            windows = tuple(item.windows)
-            est = by_windows.get(windows)
-            if est is None:
-                if waiting is not None and waiting():
-                    return None
-                est = by_windows[windows] = self.estimator.estimate(
-                    self.state, item.code, 0, now, period, memo=memo
-                )
-            waits[item.code] = est
-        return waits
+        return self.new_waits.waits(self.state, now, self.period(now), waiting)
 
     def queue_summary(self, prefix: str, waits: dict[str, WaitEstimate]) -> dict[str, Any]:
         """One prefix in ``state/queues``. Its items may be served at different windows, so

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, make_dataclass
 from enum import Enum
 from typing import Any, ClassVar
@@ -120,6 +120,14 @@ class HallState:
     last_order_key: float = 0.0
     dirty: set[str] = field(default_factory=set)
     """Snapshot names changed since the last publish (``board``, ``queues``, ``window/W01``)."""
+    revision: int = 0
+    """Counts the changes to what a wait estimate reads but the clock and :meth:`presence`:
+    an item's waiting queues and arrivals, a window's status, pace, ticket at the counter and
+    tickets sent to it (``broker.waitcache`` keeps estimates until these change)."""
+    item_revision: dict[str, int] = field(default_factory=dict)
+    """item -> :attr:`revision` at its last change."""
+    window_revision: dict[str, int] = field(default_factory=dict)
+    """window -> :attr:`revision` at its last change."""
 
     EWMA_ALPHA: ClassVar[float] = 0.2
     PACE_ALPHA: ClassVar[float] = 0.1
@@ -203,6 +211,21 @@ class HallState:
     def waiting_in_queue(self, item: str, rank: int) -> list[tuple[float, str]]:
         return self.waiting.get(item, {}).get(rank, [])
 
+    def changed_since(self, revision: int) -> tuple[list[str], list[str]]:
+        """The items and windows changed after :attr:`revision` was ``revision``."""
+        if revision >= self.revision:
+            return [], []
+        items = [j for j, r in self.item_revision.items() if r > revision]
+        windows = [w for w, r in self.window_revision.items() if r > revision]
+        return items, windows
+
+    def _changed(self, items: Iterable[str] = (), windows: Iterable[str] = ()) -> None:
+        self.revision += 1
+        for j in items:
+            self.item_revision[j] = self.revision
+        for w in windows:
+            self.window_revision[w] = self.revision
+
     # -------------------------------------------------------------- apply
 
     def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
@@ -234,9 +257,11 @@ class HallState:
             bisect.insort(
                 self.targeted.setdefault(t.target_window, []), (-t.rank, t.order_key, t.id)
             )
+            self._changed(windows=(t.target_window,))
         else:
             queues = self.waiting.setdefault(t.item, {})
             bisect.insort(queues.setdefault(t.rank, []), (t.order_key, t.id))
+            self._changed(items=(t.item,))
         key = (t.prefix, t.rank)
         self.waiting_per_prefix[key] = self.waiting_per_prefix.get(key, 0) + 1
         self.dirty.add("queues")
@@ -245,9 +270,11 @@ class HallState:
         if t.target_window:
             queue: list[Any] = self.targeted.get(t.target_window, [])
             entry: tuple[Any, ...] = (-t.rank, t.order_key, t.id)
+            self._changed(windows=(t.target_window,))
         else:
             queue = self.waiting.get(t.item, {}).get(t.rank, [])
             entry = (t.order_key, t.id)
+            self._changed(items=(t.item,))
         index = bisect.bisect_left(queue, entry)
         if index < len(queue) and queue[index] == entry:
             del queue[index]
@@ -259,6 +286,7 @@ class HallState:
         if window_id:
             self.dirty.add(f"window/{window_id}")
             self.dirty.add("board")
+            self._changed(windows=(window_id,))
 
     def _release_window(self, t: Ticket) -> None:
         if t.window:
@@ -288,6 +316,10 @@ class HallState:
         self.arrivals.clear()
         for w in d.get("windows", []):
             self.windows[w] = WindowState(w)
+        # Every item and window that had anything (each was marked then) starts afresh.
+        self._changed(
+            (*self.item_revision,), (*self.window_revision, *self.windows, *self.service_pace)
+        )
         for w in self.windows.values():
             w.status, w.current, w.after_hours, w.consecutive_priority, w.served = (
                 "closed",
@@ -307,6 +339,7 @@ class HallState:
         self._enqueue(t)
         recent = self.arrivals.setdefault(t.item, deque())
         recent.append((t.issued_at, t.rank))
+        self._changed(items=(t.item,))
         while recent[0][0] < t.issued_at - self.ARRIVALS_KEEP_S:
             recent.popleft()
 
@@ -373,6 +406,7 @@ class HallState:
             if t.window:
                 pace = self.service_pace.get(t.window, 1.0)
                 self.service_pace[t.window] = pace + self.PACE_ALPHA * (ratio - pace)
+                self._changed(windows=(t.window,))
         elif minutes > 240:
             return
         old = self.service_minutes.get(t.prefix, item_min)
