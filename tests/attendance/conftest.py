@@ -1,7 +1,9 @@
-"""Attendance fixtures: the sample hall's rules context and a small command helper."""
+"""Attendance fixtures: the sample hall's rules context and a small command helper; the mini
+hall's broker and writer on a clock the test moves, and recorders connected to it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,9 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from attendance.handlers import Handlers
+from attendance.mqtt_recorder import MqttRecorder
 from attendance.rules import Context
 from attendance.state import AttendanceState, Command, Event
+from devices.fingerprint.simulator import FingerprintSimulator
 from hall.conf import HallConfig, load_config
+from hall.mqtt import HallClient
+from tests.support import FakeClock, RunningHall, start_hall
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -55,6 +61,49 @@ class Desk:
 @pytest.fixture
 def desk(ctx: Context) -> Desk:
     return Desk(ctx)
+
+
+@pytest.fixture
+def fingerprint_module() -> Iterator[FingerprintSimulator]:
+    """A simulated fingerprint module on a pty (300 pages, nobody enrolled): a test file's
+    ``sim`` fixture enrolls the fingers it needs."""
+    with FingerprintSimulator(library_size=300) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The writer's clock: Wednesday 2026-11-25 08:20 (the morning sign-in), moved by the test."""
+    return FakeClock.local(*WED, 8, 20)
+
+
+@pytest.fixture
+def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
+    """A real Mosquitto and the writer on the mini hall, on ``clock``."""
+    running = start_hall(mini_config, tmp_path, clock=clock)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def mctx(mini_config: HallConfig) -> Context:
+    """The mini hall's rules context (the hall of ``hall``)."""
+    return Context.from_config(mini_config)
+
+
+def connect_recorder(
+    hall: RunningHall,
+    client_id: str,
+    ctx: Context,
+    follow: bool = False,
+    request_timeout_s: float = 5.0,
+) -> MqttRecorder:
+    """An :class:`MqttRecorder` connected to ``hall`` as ``client_id`` (closed with the hall)."""
+    client = HallClient(hall.endpoint(client_id), hall.topics, request_timeout_s=request_timeout_s)
+    hall.clients.append(client)
+    return MqttRecorder.connect(client, ctx, follow=follow)
 
 
 from ui.testing import gui_display, launch_app  # noqa: E402, F401  (GUI fixtures)

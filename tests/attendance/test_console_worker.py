@@ -9,35 +9,19 @@ could not be reached for keeps its command id when pressed again, so it is carri
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from attendance.console import DutyConsole, Feedback
-from attendance.mqtt_recorder import MqttRecorder, read_log
+from attendance.mqtt_recorder import read_log
 from attendance.rules import Context
-from hall.conf import HallConfig
 from hall.i18n import t
-from hall.mqtt import HallClient
-from tests.support import FakeClock, RunningHall, start_hall
+from tests.attendance.conftest import connect_recorder
+from tests.support import FakeClock, RunningHall
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock.local(2026, 11, 25, 8, 20)
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 class Screen:
@@ -59,9 +43,7 @@ class Screen:
 
 
 def _console(hall: RunningHall, ctx: Context, clock: FakeClock, timeout_s: float) -> DutyConsole:
-    client = HallClient(hall.endpoint("duty-01"), hall.topics, request_timeout_s=timeout_s)
-    hall.clients.append(client)
-    recorder = MqttRecorder.connect(client, ctx, follow=True)
+    recorder = connect_recorder(hall, "duty-01", ctx, follow=True, request_timeout_s=timeout_s)
     screen = Screen()
     console = DutyConsole(
         ctx,
@@ -80,10 +62,9 @@ def _entered(hall: RunningHall, staff: str) -> int:
 
 
 def test_a_command_waits_on_the_worker_and_its_result_comes_back(
-    hall: RunningHall, mini_config: HallConfig, clock: FakeClock
+    hall: RunningHall, mctx: Context, clock: FakeClock
 ) -> None:
-    ctx = Context.from_config(mini_config)
-    console = _console(hall, ctx, clock, timeout_s=4.0)
+    console = _console(hall, mctx, clock, timeout_s=4.0)
     screen: Screen = console.screen  # type: ignore[attr-defined]
     try:
         assert console.begin("sign_in", screen.done, "S003", "1234")
@@ -114,10 +95,9 @@ def test_a_command_waits_on_the_worker_and_its_result_comes_back(
 
 
 def test_a_command_the_writer_did_not_get_is_sent_again_with_its_id(
-    hall: RunningHall, mini_config: HallConfig, clock: FakeClock
+    hall: RunningHall, mctx: Context, clock: FakeClock
 ) -> None:
-    ctx = Context.from_config(mini_config)
-    console = _console(hall, ctx, clock, timeout_s=0.5)
+    console = _console(hall, mctx, clock, timeout_s=0.5)
     screen: Screen = console.screen  # type: ignore[attr-defined]
     try:
         assert console.begin("sign_in", screen.done, "S003", "1234")

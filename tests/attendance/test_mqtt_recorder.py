@@ -6,78 +6,44 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from attendance.console import DutyConsole
-from attendance.mqtt_recorder import MqttRecorder, read_log
+from attendance.mqtt_recorder import read_log
 from attendance.rules import AttemptResult, Context, Rejected
 from attendance.state import Command
 from attendance.station import ONLINE, SignInStation
 from devices.fingerprint.reader import FingerprintReader
 from devices.fingerprint.simulator import FingerprintSimulator
-from hall.conf import HallConfig
 from hall.i18n import t
-from hall.mqtt import HallClient, NotAuthorized
-from tests.support import FakeClock, RunningHall, start_hall
+from hall.mqtt import NotAuthorized
+from tests.attendance.conftest import connect_recorder
+from tests.support import FakeClock, RunningHall
 
 pytestmark = pytest.mark.broker
 
-WED_0820 = (2026, 11, 25, 8, 20)
 REPO = Path(__file__).resolve().parents[2]
 MINI = REPO / "tests" / "data" / "mini-hall"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock.local(*WED_0820)
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def mctx(mini_config: HallConfig) -> Context:
-    return Context.from_config(mini_config)
 
 
 def _local(ctx: Context, clock: FakeClock) -> datetime:
     return datetime.fromtimestamp(clock(), ctx.tz)
 
 
-def _recorder(
-    hall: RunningHall, client_id: str, ctx: Context, follow: bool = False
-) -> MqttRecorder:
-    client = HallClient(hall.endpoint(client_id), hall.topics, request_timeout_s=5.0)
-    hall.clients.append(client)
-    return MqttRecorder.connect(client, ctx, follow=follow)
-
-
 @pytest.fixture
-def sim(mctx: Context) -> Iterator[FingerprintSimulator]:
-    simulator = FingerprintSimulator(library_size=300)
-    simulator.enroll(mctx.staff["S011"].fingerprints[0], "s011-thumb")
-    simulator.enroll(mctx.staff["S012"].fingerprints[0], "s012-thumb")
-    simulator.start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
+def sim(fingerprint_module: FingerprintSimulator, mctx: Context) -> FingerprintSimulator:
+    fingerprint_module.enroll(mctx.staff["S011"].fingerprints[0], "s011-thumb")
+    fingerprint_module.enroll(mctx.staff["S012"].fingerprints[0], "s012-thumb")
+    return fingerprint_module
 
 
 def test_station_records_through_the_writer(
     hall: RunningHall, mctx: Context, clock: FakeClock, sim: FingerprintSimulator
 ) -> None:
-    recorder = _recorder(hall, "signin-01", mctx)
+    recorder = connect_recorder(hall, "signin-01", mctx)
     reader = FingerprintReader.serial(sim.port, timeout=0.5, poll_s=0.02)
     station = SignInStation(
         reader,
@@ -136,7 +102,7 @@ def test_duty_console_manual_entry_and_approval_through_the_writer(
     station.command("punch.record", {"staff": "S011", "device": "reader-1"})
     now = lambda: _local(mctx, clock)  # noqa: E731
 
-    officer = DutyConsole(mctx, _recorder(hall, "duty-01", mctx, follow=True), clock=now)
+    officer = DutyConsole(mctx, connect_recorder(hall, "duty-01", mctx, follow=True), clock=now)
     refused = officer.sign_in("S003", "0000")
     assert not refused.ok and officer.user is None
     assert officer.sign_in("S003", "1234").ok
@@ -152,7 +118,7 @@ def test_duty_console_manual_entry_and_approval_through_the_writer(
     assert pending.status == "pending" and pending.entered_by == "S003"
     assert not officer.decide(pending.id, approve=True).ok  # an officer does not decide
 
-    director = DutyConsole(mctx, _recorder(hall, "duty-02", mctx, follow=True), clock=now)
+    director = DutyConsole(mctx, connect_recorder(hall, "duty-02", mctx, follow=True), clock=now)
     assert director.sign_in("S002", "1234").ok
     assert pending.id in {r.id for r in director.recorder.refresh().manual.values()}
     assert director.view().can_decide
@@ -252,7 +218,7 @@ def test_a_console_started_later_sees_the_whole_day_without_the_log(
     station.command("attempt.record", {"result": "unclear", "device": "reader-1"})
     clock.advance(20 * 60)  # 08:40: late
     station.command("punch.record", {"staff": "S012", "device": "reader-1"})
-    watcher = DutyConsole(mctx, _recorder(hall, "duty-01", mctx, follow=True), clock=now)
+    watcher = DutyConsole(mctx, connect_recorder(hall, "duty-01", mctx, follow=True), clock=now)
     assert watcher.sign_in("S003", "1234").ok
     assert watcher.enter("S013", "morning", "machine_fault").ok
     assert watcher.enter("S014", "morning", "unclear_fingerprint").ok
@@ -270,7 +236,7 @@ def test_a_console_started_later_sees_the_whole_day_without_the_log(
     assert last.ok and watcher.recorder.wait_for(last.seq)
 
     # A console started now, its recorder given no log.
-    late = DutyConsole(mctx, _recorder(hall, "duty-02", mctx, follow=True), clock=now)
+    late = DutyConsole(mctx, connect_recorder(hall, "duty-02", mctx, follow=True), clock=now)
     assert late.recorder.seq >= last.seq
     assert late.sign_in("S002", "1234").ok
     seen, full = late.view(), watcher.view()
@@ -294,7 +260,7 @@ def test_a_console_started_later_sees_the_whole_day_without_the_log(
 def test_a_console_that_lost_its_link_catches_up(hall: RunningHall, mctx: Context) -> None:
     """Updates missed while the link was down come with the retained record on resubscribing."""
     station = hall.client("signin-01")
-    recorder = _recorder(hall, "duty-02", mctx, follow=True)
+    recorder = connect_recorder(hall, "duty-02", mctx, follow=True)
     topic = hall.topics.state("attendance.day")
     recorder.client.client.unsubscribe(topic)  # as if the link were down for a while
     recorder.client.command("service.ping", {})  # the broker has taken the unsubscribe
@@ -312,9 +278,7 @@ def test_a_console_that_lost_its_link_catches_up(hall: RunningHall, mctx: Contex
 def test_a_service_that_does_not_answer_is_a_refusal_not_a_crash(
     hall: RunningHall, mctx: Context, clock: FakeClock
 ) -> None:
-    client = HallClient(hall.endpoint("signin-01"), hall.topics, request_timeout_s=0.5)
-    hall.clients.append(client)
-    recorder = MqttRecorder.connect(client, mctx)
+    recorder = connect_recorder(hall, "signin-01", mctx, request_timeout_s=0.5)
     hall.stop_service()
     command = Command(
         "attempt.record", "signin-01", _local(mctx, clock), {"result": "unclear", "device": "d"}

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -34,15 +33,10 @@ class Clock:
 
 
 @pytest.fixture
-def sim(ctx: Context) -> Iterator[FingerprintSimulator]:
-    simulator = FingerprintSimulator(library_size=300)
-    simulator.enroll(ctx.staff[STAFF].fingerprints[0], "s020-thumb")
-    simulator.enroll(250, "nobody-on-the-roster")
-    simulator.start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
+def sim(fingerprint_module: FingerprintSimulator, ctx: Context) -> FingerprintSimulator:
+    fingerprint_module.enroll(ctx.staff[STAFF].fingerprints[0], "s020-thumb")
+    fingerprint_module.enroll(250, "nobody-on-the-roster")
+    return fingerprint_module
 
 
 @pytest.fixture

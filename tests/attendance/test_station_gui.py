@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,9 @@ def shots_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def sim(ctx: Context) -> Iterator[FingerprintSimulator]:
-    simulator = FingerprintSimulator(library_size=300)
-    simulator.enroll(ctx.staff["S020"].fingerprints[0], "s020-thumb")
-    simulator.start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
+def sim(fingerprint_module: FingerprintSimulator, ctx: Context) -> FingerprintSimulator:
+    fingerprint_module.enroll(ctx.staff["S020"].fingerprints[0], "s020-thumb")
+    return fingerprint_module
 
 
 def _station(launch_app, sim: FingerprintSimulator, events: Path, lang: str = "zh-Hant"):
