@@ -192,13 +192,19 @@ class Engine:
         """
         return self.new_waits.waits(self.state, now, self.period(now), waiting)
 
-    def queue_summary(self, prefix: str, waits: dict[str, WaitEstimate]) -> dict[str, Any]:
+    def queue_summary(
+        self,
+        prefix: str,
+        waits: dict[str, WaitEstimate],
+        counts: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
         """One prefix in ``state/queues``. Its items may be served at different windows, so
         its wait is that of its item with the most tickets waiting (``est_item``), exactly
         what a new normal ticket of that item would be told (``waits``:
-        :meth:`new_ticket_waits`)."""
+        :meth:`new_ticket_waits`). ``counts``: tickets waiting per item, if already known."""
         # max() keeps the first of equals: the busiest item, or the prefix's first in items.toml
-        busiest = max(self._prefix_items[prefix], key=self.state.waiting_of_item)
+        of_item = self.state.waiting_of_item if counts is None else counts.__getitem__
+        busiest = max(self._prefix_items[prefix], key=of_item)
         est = waits[busiest]
         return {
             "waiting": self.state.ahead_in_prefix(prefix, 0),

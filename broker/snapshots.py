@@ -54,18 +54,23 @@ def queues(
     wait a new ticket of it would be told now (the same estimate as the ``ticket.issue``
     reply). ``waiting``: how many commands wait; None (not worked out) as soon as it is not
     0, so a command is not held up by a snapshot."""
-    s = engine.state
     waits = engine.new_ticket_waits(now, waiting)
     if waits is None:
         return None
-    items = {code: n for code in engine.config.item_by_code if (n := s.waiting_of_item(code))}
+    counts = {code: engine.state.waiting_of_item(code) for code in engine.config.item_by_code}
     # Items served by the same windows share one estimate (and one dict in the JSON).
-    told = {id(e): {"est_wait_min": e.minutes, "est_wait": e.public()} for e in waits.values()}
+    told: dict[int, dict[str, Any]] = {}
+    items_wait = {}
+    for code, est in waits.items():
+        shown = told.get(id(est))
+        if shown is None:
+            shown = told[id(est)] = {"est_wait_min": est.minutes, "est_wait": est.public()}
+        items_wait[code] = shown
     return {
         **_stamp(engine, epoch, now),
-        "prefixes": {p: engine.queue_summary(p, waits) for p in engine.prefixes()},
-        "items_waiting": items,
-        "items_wait": {code: told[id(est)] for code, est in waits.items()},
+        "prefixes": {p: engine.queue_summary(p, waits, counts) for p in engine.prefixes()},
+        "items_waiting": {code: n for code, n in counts.items() if n},
+        "items_wait": items_wait,
     }
 
 

@@ -117,6 +117,8 @@ class HallState:
     targeted: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
     """window -> sorted [(-rank, order_key, ticket id)] of tickets transferred to that window."""
     waiting_per_prefix: dict[tuple[str, int], int] = field(default_factory=dict)
+    waiting_per_item: dict[str, int] = field(default_factory=dict)
+    """item -> its tickets in :attr:`waiting` (all ranks)."""
     last_order_key: float = 0.0
     dirty: set[str] = field(default_factory=set)
     """Snapshot names changed since the last publish (``board``, ``queues``, ``window/W01``)."""
@@ -181,7 +183,7 @@ class HallState:
             yield self.tickets[targeted[0][2]]
 
     def waiting_of_item(self, item: str) -> int:
-        return sum(len(q) for q in self.waiting.get(item, {}).values())
+        return self.waiting_per_item.get(item, 0)
 
     def ahead_in_prefix(self, prefix: str, rank: int) -> int:
         """Waiting tickets of ``prefix`` that go before a new ticket of ``rank``."""
@@ -261,6 +263,7 @@ class HallState:
         else:
             queues = self.waiting.setdefault(t.item, {})
             bisect.insort(queues.setdefault(t.rank, []), (t.order_key, t.id))
+            self.waiting_per_item[t.item] = self.waiting_per_item.get(t.item, 0) + 1
             self._changed(items=(t.item,))
         key = (t.prefix, t.rank)
         self.waiting_per_prefix[key] = self.waiting_per_prefix.get(key, 0) + 1
@@ -280,6 +283,8 @@ class HallState:
             del queue[index]
             key = (t.prefix, t.rank)
             self.waiting_per_prefix[key] -= 1
+            if not t.target_window:
+                self.waiting_per_item[t.item] -= 1
         self.dirty.add("queues")
 
     def _touch_window(self, window_id: str | None) -> None:
@@ -303,6 +308,7 @@ class HallState:
         self.waiting.clear()
         self.targeted.clear()
         self.waiting_per_prefix.clear()
+        self.waiting_per_item.clear()
         self.recent_calls.clear()
         self.service_minutes = dict(d.get("service_minutes", {}))
         learned = d.get("estimate") or {}
