@@ -31,7 +31,7 @@ from typing import Any
 from attendance.mqtt_recorder import MqttRecorder
 from attendance.recorder import FileRecorder
 from attendance.rules import Context, Rejected, required_sessions
-from attendance.state import PENDING, AttendanceState, Command
+from attendance.state import PENDING, AttendanceState, Command, DeskLapse
 from attendance.status import roll_call
 from hall.conf.duty import SessionCode
 from hall.conf.staff import StaffMember, StaffRole, verify_pin
@@ -116,6 +116,8 @@ class ConsoleView:
     """Pending leave requests, each marked whether the signed-in person may decide it."""
     log: list[str] = field(default_factory=list)
     """Today's duty log entries (absences reported, notes), as lines of text."""
+    lapses: list[str] = field(default_factory=list)
+    """Today's leave desk sign-ins that the writer ended after no command came, as lines."""
     working: bool = True
     """Staff must sign in for this session today (False: a day off, a holiday, or an
     evening without the study session): the roll call then says so instead of counting."""
@@ -365,6 +367,16 @@ class DutyConsole:
             text = str(entry.get("text", ""))
         return f"{at} {text} ({by})"
 
+    def _lapse_line(self, lapse: DeskLapse, names: dict[str, str]) -> str:
+        return t(
+            "attendance.console.lapse_line",
+            self.lang,
+            at=lapse.at.strftime("%H:%M"),
+            desk=lapse.client,
+            name=names.get(lapse.staff, lapse.staff),
+            minutes=max(1, round(lapse.idle_s / 60)),
+        )
+
     def trail(self, staff: str, session: str | None = None) -> list[str]:
         """The full trail of every manual record about ``staff`` today (this session):
         who entered what and why, each correction, each decision."""
@@ -541,6 +553,7 @@ class DutyConsole:
             pending=pending,
             log_signed=signed,
             log=[self._log_line(e, names) for e in state.log(day).entries],
+            lapses=[self._lapse_line(x, names) for x in state.lapses if x.at.date() == day],
             working=working,
             can_enter=user is not None and user == officer and working and not signed,
             can_decide=user is not None and user == director,
@@ -564,6 +577,7 @@ class DutyConsole:
                     "signed",
                     "leaves",
                     "log",
+                    "lapses",
                     "report_absent",
                     "add_note",
                 )

@@ -523,6 +523,10 @@ class DutyApp(HallApp):
             side.add_widget(Factory.SmallLabel(text=view.labels["log"], bold=True))
         for line in view.log:
             side.add_widget(Factory.SmallLabel(text=line))
+        if view.lapses:
+            side.add_widget(Factory.SmallLabel(text=view.labels["lapses"], bold=True))
+        for line in view.lapses:
+            side.add_widget(Factory.SmallLabel(text=line))
         side.add_widget(Factory.SmallLabel(text=view.labels["failed"], bold=True))
         for a in view.attempts:
             side.add_widget(Factory.SmallLabel(text=f"{a['at']} {a['device']} {a['text']}"))
@@ -539,6 +543,7 @@ class DutyApp(HallApp):
             "pending": [p.id for p in view.pending] if view else [],
             "leaves": {lv.id: lv.can_decide for lv in view.leaves} if view else {},
             "log": list(view.log) if view else [],
+            "lapses": list(view.lapses) if view else [],
             "trail": self.console.trail(next(iter(self.selected)), view.session)
             if view and len(self.selected) == 1
             else [],

@@ -10,13 +10,13 @@ station can tell; the writer drops a command that arrives after the request gave
 The duty console also needs the state. With ``follow=True`` the recorder keeps the day's
 record from the writer's retained ``<root>/state/attendance.day`` (:func:`attendance.state.
 day_record`: the day's punches and failed attempts, every manual record of the day or still
-pending with its correction chain, open leave, the day's duty log, the readers' status) as
-an :class:`AttendanceState` folded from its events. The broker hands the retained record to a
-console the moment it subscribes, so a console started mid-day on a PC without the writer's
-log shows everything since the morning; the writer publishes it again after every change, and
-a console that lost its link gets the newest on reconnecting. After a command, ``submit``
-waits until a record at least as new as the reply (its ``seq``) has arrived, so ``refresh()``
-shows the command's effect at once.
+pending with its correction chain, open leave, the day's duty log, the readers' status, the
+leave desk sign-ins that lapsed) as an :class:`AttendanceState` folded from its events. The
+broker hands the retained record to a console the moment it subscribes, so a console started
+mid-day on a PC without the writer's log shows everything since the morning; the writer
+publishes it again after every change, and a console that lost its link gets the newest on
+reconnecting. After a command, ``submit`` waits until a record at least as new as the reply
+(its ``seq``) has arrived, so ``refresh()`` shows the command's effect at once.
 """
 
 from __future__ import annotations
@@ -115,8 +115,7 @@ class MqttRecorder:
         try:
             body = json.loads(msg.payload)
             seq = int(body["seq"])
-            events = [Event(str(e["type"]), str(e["at"]), dict(e["data"])) for e in body["events"]]
-            state = replay(events)
+            state = replay([Event.from_dict(e) for e in body["events"]])
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("unreadable day record on %s: %s", msg.topic, exc)
             return

@@ -153,6 +153,18 @@ class DutyLog:
 
 
 @dataclass
+class DeskLapse:
+    """A leave desk's sign-in that the writer ended after ``leave_desk_session_s`` without a
+    command there (``staff.signed_out`` with ``reason = "lapsed"``, owned by the staff domain;
+    the attendance record keeps it for the duty consoles' day)."""
+
+    client: str
+    staff: str
+    at: datetime
+    idle_s: float
+
+
+@dataclass
 class AttendanceState:
     punches: list[Punch] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
@@ -163,6 +175,8 @@ class AttendanceState:
     """(staff, day, session) signed in by a counted punch -> whether that punch was late."""
     devices: dict[str, dict[str, str]] = field(default_factory=dict)
     """Sign-in readers: device id -> {status, detail, at} as last reported."""
+    lapses: list[DeskLapse] = field(default_factory=list)
+    """Leave desk sign-ins that lapsed, oldest first."""
     serial: dict[str, int] = field(default_factory=dict)
     """Last number used per id prefix (P punch, F attempt, M manual, L leave, B batch)."""
     events: int = 0
@@ -192,6 +206,7 @@ class AttendanceState:
             "leaves": {k: asdict(v) for k, v in self.leaves.items()},
             "logs": {d.isoformat(): asdict(v) for d, v in self.logs.items()},
             "devices": dict(self.devices),
+            "lapses": [asdict(x) for x in self.lapses],
         }
 
 
@@ -314,6 +329,9 @@ def apply(state: AttendanceState, event: Event) -> None:
         log.signed_by = d["by"]
         log.signed_at = _dt(event.at)
         log.summary = dict(d["summary"])
+    elif kind == "staff.signed_out":
+        if d.get("reason") == "lapsed":  # only a lapse is an attendance fact
+            state.lapses.append(DeskLapse(d["client"], d["staff"], _dt(event.at), d["idle_s"]))
     else:
         raise ValueError(f"unknown attendance event {kind!r}")
 
@@ -332,15 +350,15 @@ def _iso(value: date | time | datetime | None) -> str | None:
 
 
 def day_record(
-    state: AttendanceState, day: date, max_attempts: int = 200, older_pending: bool = True
-) -> tuple[list[Event], int]:
-    """The events that rebuild what a console shows of ``day``: the day's punches and failed
-    attempts (the last ``max_attempts``), every manual record of the day or still pending
-    with its whole correction chain and decisions, every leave pending or not over by
-    ``day``, the day's duty log, each reader's last status. Folding them (:func:`replay`)
-    gives those records exactly as ``state`` has them; returns the events and how many older
-    attempts were left out. Without ``older_pending`` the pending records of other days are
-    left out too (whole chains: what is kept still folds)."""
+    state: AttendanceState, day: date, max_recent: int = 200, older_pending: bool = True
+) -> tuple[list[Event], int, int]:
+    """The events that rebuild what a console shows of ``day``: the day's punches, failed
+    attempts and leave desk lapses (the last ``max_recent`` of each), every manual record of
+    the day or still pending with its whole correction chain and decisions, every leave
+    pending or not over by ``day``, the day's duty log, each reader's last status. Folding
+    them (:func:`replay`) gives those records exactly as ``state`` has them; returns the events
+    and how many older attempts and older lapses were left out. Without ``older_pending`` the
+    pending records of other days are left out too (whole chains: what is kept still folds)."""
     out: list[tuple[str, Event]] = []
 
     def add(at: datetime | str, etype: str, data: dict[str, Any]) -> None:
@@ -355,7 +373,7 @@ def day_record(
                 "verified": p.verified, "late": p.late, "counted": p.counted,
             })  # fmt: skip
     attempts = [a for a in state.attempts if a.day == day]
-    left_out = max(0, len(attempts) - max_attempts)
+    left_out = max(0, len(attempts) - max_recent)
     for a in attempts[left_out:]:
         add(a.at, "attempt.failed", {
             "id": a.id, "result": a.result, "day": _iso(a.day),
@@ -409,7 +427,13 @@ def day_record(
         add(info["at"], "device.status", {
             "device": device, "status": info["status"], "detail": info.get("detail", ""),
         })  # fmt: skip
+    lapses = [x for x in state.lapses if x.at.date() == day]
+    lapses_left_out = max(0, len(lapses) - max_recent)
+    for x in lapses[lapses_left_out:]:
+        add(x.at, "staff.signed_out", {
+            "client": x.client, "staff": x.staff, "reason": "lapsed", "idle_s": x.idle_s,
+        })  # fmt: skip
     # Time order, so a decision follows its record; ties keep the order above (records before
     # their decisions, a correction after what it corrects: ids grow with time).
     ranked = sorted(range(len(out)), key=lambda i: (datetime.fromisoformat(out[i][0]), i))
-    return [out[i][1] for i in ranked], left_out
+    return [out[i][1] for i in ranked], left_out, lapses_left_out

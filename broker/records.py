@@ -1,6 +1,7 @@
 """Long-lived records beside the day-scoped queue: folds, checkpoints, bounded start-up.
 
-A :class:`RecordDomain` owns some event types: it folds them into its own state, and can
+A :class:`RecordDomain` owns some event types: it folds them into its own state (and may
+also fold some of another domain's, read-only: :attr:`RecordDomain.observes`), and can
 write that state out (:meth:`RecordDomain.checkpoint`) and read it back
 (:meth:`RecordDomain.restore`). :class:`Records` routes events to their domain, writes every
 domain's checkpoint into the log in the same transaction as the events (at each
@@ -35,6 +36,9 @@ class RecordDomain:
 
     name: ClassVar[str] = ""
     event_types: ClassVar[frozenset[str]] = frozenset()
+    observes: ClassVar[frozenset[str]] = frozenset()
+    """Event types of other domains that :meth:`apply` is given too, after their owner (the
+    attendance record keeps the leave desk's lapsed sign-ins, which the staff domain owns)."""
     day_scoped: ClassVar[bool] = False
 
     def __init__(self) -> None:
@@ -92,15 +96,19 @@ class Records:
                 if etype in self.owner:
                     raise RuntimeError(f"event type {etype!r} owned by two record domains")
                 self.owner[etype] = d
+        self.observers: dict[str, list[RecordDomain]] = {}
+        for d in self.domains:
+            for etype in d.observes:
+                self.observers.setdefault(etype, []).append(d)
         self.since_checkpoint = 0
 
     def owns(self, etype: str) -> bool:
         return etype in self.owner
 
     def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
-        domain = self.owner[etype]
-        domain.apply(seq, etype, data)
-        domain.seq = seq
+        for domain in (self.owner[etype], *self.observers.get(etype, ())):
+            domain.apply(seq, etype, data)
+            domain.seq = seq
         self.since_checkpoint += 1
 
     # ------------------------------------------------------------ start-up
@@ -148,7 +156,8 @@ class Records:
                         "checkpoint of %s at %d unusable (%s): full replay", d.name, seq, exc
                     )
                     fresh = type(d)()
-                    fresh.bind(d.engine)
+                    if d.engine is not None:  # (at start-up the engine is bound after this)
+                        fresh.bind(d.engine)
                     d.__dict__.update(fresh.__dict__)
                     seq = 0
             d.seq = seq
@@ -157,13 +166,15 @@ class Records:
 
     def replay(self, seq: int, etype: str, data: dict[str, Any]) -> bool:
         """Fold a replayed event if its domain has not seen it; True when it was a record's."""
-        domain = self.owner.get(etype)
-        if domain is None:
+        owner = self.owner.get(etype)
+        if owner is None:
             return False
-        if seq > domain.seq:
-            domain.apply(seq, etype, data)
-            domain.seq = seq
-            self.since_checkpoint += 1
+        for domain in (owner, *self.observers.get(etype, ())):
+            if seq > domain.seq:  # not yet in the domain's checkpoint
+                domain.apply(seq, etype, data)
+                domain.seq = seq
+                if domain is owner:
+                    self.since_checkpoint += 1
         return True
 
     # --------------------------------------------------------- checkpoints

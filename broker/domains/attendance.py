@@ -6,7 +6,8 @@ the actor is the device). The duty console's person signs in (``staff.sign_in``)
 actor of manual records, decisions, leave and the duty log; the rules check who may do what
 (a duty officer on today's rota enters, a different duty director decides, ...). Long-lived:
 a month's record, leave across days; checkpointed (pickled state, rebuilt from the log if a
-checkpoint cannot be read).
+checkpoint cannot be read). It also keeps the leave desks' lapsed sign-ins (the staff domain's
+``staff.signed_out`` with ``reason = "lapsed"``), which the day's record shows the consoles.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import base64
 import json
 import logging
 import pickle
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -44,6 +46,8 @@ SEES_ALL_LEAVE = frozenset(
 class Attendance(RecordDomain):
     name = "attendance"
     event_types: ClassVar[frozenset[str]] = frozenset(a.DOMAIN.events)
+    observes: ClassVar[frozenset[str]] = frozenset({"staff.signed_out"})
+    """The staff domain's: a leave desk's lapsed sign-in goes into the day's record."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,9 +64,16 @@ class Attendance(RecordDomain):
     # ------------------------------------------------------------------ fold
 
     def apply(self, seq: int, etype: str, data: dict[str, Any]) -> None:
+        if etype in self.observes:
+            # Of the sign-outs only a lapse; one logged without ``local_at`` (before lapses
+            # were recorded here) has no time to show and is left out.
+            if data.get("reason") != "lapsed" or "local_at" not in data:
+                return
+            self.dirty.add("attendance.day")
+        else:
+            self.dirty.update(("attendance", "attendance.day"))
         body = {k: v for k, v in data.items() if k != "local_at"}
         apply(self.state, Event(etype, data["local_at"], body))
-        self.dirty.update(("attendance", "attendance.day"))
 
     def checkpoint(self) -> dict[str, Any]:
         raw = pickle.dumps(self.state, protocol=pickle.HIGHEST_PROTOCOL)
@@ -72,6 +83,9 @@ class Attendance(RecordDomain):
         state = pickle.loads(base64.b64decode(data["pickle"]))  # our own log, never a client's
         if not isinstance(state, AttendanceState):
             raise TypeError("not an attendance state")
+        missing = [f.name for f in fields(AttendanceState) if f.name not in vars(state)]
+        if missing:  # written before those records were kept: rebuilt from the log instead
+            raise TypeError(f"an attendance state without {', '.join(missing)}")
         self.state = state
 
     # ------------------------------------------------------------------ commands
@@ -128,15 +142,18 @@ class Attendance(RecordDomain):
     def _day_record(self, day: date) -> dict[str, Any]:
         """``state/attendance.day``, kept under the broker's packet limit: a bigger retained
         publish would cut the writer off (and again after each reconnect). Fewer old failed
-        attempts first, then without other days' pending records (whole chains, so what is
-        left still folds; the console then lacks only those)."""
+        attempts and leave desk lapses first, then without other days' pending records (whole
+        chains, so what is left still folds; the console then lacks only those)."""
         body: dict[str, Any] = {}
-        for max_attempts, older_pending in ((200, True), (20, True), (20, False), (0, False)):
-            events, left_out = day_record(self.state, day, max_attempts, older_pending)
+        for max_recent, older_pending in ((200, True), (20, True), (20, False), (0, False)):
+            events, attempts_left_out, lapses_left_out = day_record(
+                self.state, day, max_recent, older_pending
+            )
             body = {
                 "record_day": day.isoformat(),
                 "events": [e.to_dict() for e in events],
-                "attempts_left_out": left_out,
+                "attempts_left_out": attempts_left_out,
+                "lapses_left_out": lapses_left_out,
                 "older_pending_left_out": not older_pending,
             }
             if len(json.dumps(body, ensure_ascii=False).encode()) <= DAY_RECORD_BUDGET:

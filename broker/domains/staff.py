@@ -9,8 +9,10 @@ A sign-in at a leave desk (role ``leave``: ``hall leave`` signs in, sends one co
 out) also lapses after ``[staff] leave_desk_session_s`` of the writer's clock without a command
 from that desk: a ``hall leave`` killed before its sign-out must not leave its person signed in
 for whoever else has that desk's password. The lapse is a ``staff.signed_out`` with
-``reason = "lapsed"``, emitted before the next command from that desk (which then finds nobody
-signed in) or by the writer's tick when no command comes. Other clients' sign-ins do not lapse.
+``reason = "lapsed"`` (and ``local_at``), emitted before the next command from that desk (which
+then finds nobody signed in) or by the writer's tick when no command comes. The attendance
+domain observes it: the day's lapses are in ``state/attendance.day`` for the duty consoles.
+Other clients' sign-ins do not lapse.
 """
 
 from __future__ import annotations
@@ -119,6 +121,9 @@ class StaffOnDuty(RecordDomain):
             "staff": entry["staff"],
             "reason": "lapsed",
             "idle_s": round(now - last, 1),
+            # The hall-local time, as attendance events carry it: the attendance record keeps
+            # the lapse for the duty consoles' day (``state/attendance.day``).
+            "local_at": self.engine.clock.local(now).isoformat(timespec="milliseconds"),
         }
         self.engine.emit("staff.signed_out", data, now)
         return True

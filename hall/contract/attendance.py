@@ -197,13 +197,16 @@ class DayRecordSnapshot(Stamp):
     what the duty console shows: the day's punches and failed attempts (the last 200), every
     manual record of the day or still pending (with its whole correction chain) and their
     decisions, every leave still pending or not yet over, the day's duty log, each reader's
-    last status. A console started mid-day folds ``events`` (in order), then the stream's
-    events after ``seq``."""
+    last status, and the day's leave desk sign-ins that lapsed (``staff.signed_out`` with
+    ``reason`` ``lapsed``, the last 200). A console started mid-day folds ``events`` (in
+    order), then the stream's events after ``seq``."""
 
     record_day: str
     events: list[RecordEvent]
     attempts_left_out: int = 0
     """Failed attempts of the day older than those shown (200, fewer on a huge day)."""
+    lapses_left_out: int = 0
+    """Leave desk lapses of the day older than those shown (200, fewer on a huge day)."""
     older_pending_left_out: bool = False
     """True on a day too big for one message: other days' pending records are left out."""
     empty_too_big: bool = False

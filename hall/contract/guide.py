@@ -241,6 +241,8 @@ class StaffSignedOut(ReadModel):
     """``lapsed``: the writer ended a leave desk's idle sign-in (no ``by``)."""
     idle_s: float | None = None
     """With ``lapsed``: seconds since the desk's last command (or its sign-in)."""
+    local_at: str | None = None
+    """With ``lapsed``: the hall-local ISO time of the lapse (as attendance events carry it)."""
 
 
 class TicketMoved(ReadModel):

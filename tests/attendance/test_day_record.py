@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date
 
 from attendance.rules import Context
-from attendance.state import day_record, replay
+from attendance.state import Event, apply, day_record, replay
 from attendance.status import roll_call
 from hall.conf.duty import SessionCode
 from tests.attendance import test_workflow as workflow
@@ -53,6 +53,15 @@ def _month_of_records(desk: Desk) -> None:
         day="2026-11-24",
     )
     desk.do("manual.decide", DIRECTOR, at(WED, 18, 2), record=done.data["id"], decision="approve")
+    # A leave desk's sign-in the writer ended (the staff domain's event, kept by the record), one
+    # of the day before, and an ordinary sign-out, which is no attendance fact.
+    for when, staff, reason in (
+        (at(WED, 10, 2), "S013", "lapsed"),
+        (at(WED, 11), "S014", None),
+        (at((2026, 11, 24), 16), "S015", "lapsed"),
+    ):
+        data = {"client": "leave-01", "staff": staff, "reason": reason, "idle_s": 120.0}
+        apply(desk.state, Event("staff.signed_out", when.isoformat(), data))
 
 
 def test_the_day_record_rebuilds_what_the_console_shows_of_the_day(
@@ -60,8 +69,8 @@ def test_the_day_record_rebuilds_what_the_console_shows_of_the_day(
 ) -> None:
     _month_of_records(desk)
     full = desk.state
-    events, left_out = day_record(full, DAY)
-    assert left_out == 0
+    events, left_out, lapses_left_out = day_record(full, DAY)
+    assert left_out == lapses_left_out == 0
     copy = replay(events)
     assert [asdict(p) for p in copy.punches] == [asdict(p) for p in full.punches if p.day == DAY]
     assert [asdict(a) for a in copy.attempts] == [asdict(a) for a in full.attempts]
@@ -72,6 +81,8 @@ def test_the_day_record_rebuilds_what_the_console_shows_of_the_day(
     assert all(copy.leaves[k] == full.leaves[k] for k in copy.leaves)
     assert copy.logs[DAY] == full.logs[DAY] and copy.logs[DAY].signed
     assert copy.devices == full.devices and copy.devices["signin-01"]["status"] == "online"
+    assert [x.staff for x in full.lapses] == ["S013", "S015"]
+    assert copy.lapses == full.lapses[:1]  # the day's only
     for session in (SessionCode.MORNING, SessionCode.AFTERNOON):
         assert roll_call(ctx, copy, DAY, session) == roll_call(ctx, full, DAY, session)
     # In time order, each decision after its record.
@@ -79,7 +90,9 @@ def test_the_day_record_rebuilds_what_the_console_shows_of_the_day(
     assert times == sorted(times, key=lambda s: s[:19])
 
 
-def test_a_correction_chain_comes_whole_and_old_attempts_are_counted(desk: Desk) -> None:
+def test_a_correction_chain_comes_whole_and_old_attempts_and_lapses_are_counted(
+    desk: Desk,
+) -> None:
     workflow.test_correction_chain(desk)
     for minute in range(5):
         desk.do(
@@ -89,20 +102,23 @@ def test_a_correction_chain_comes_whole_and_old_attempts_are_counted(desk: Desk)
             result="unclear",
             device="signin-01",
         )
-    events, left_out = day_record(desk.state, DAY, max_attempts=2)
-    assert left_out == 3
+        lapse = {"client": "leave-01", "staff": "S013", "reason": "lapsed", "idle_s": minute}
+        apply(desk.state, Event("staff.signed_out", at(WED, 9, minute).isoformat(), lapse))
+    events, left_out, lapses_left_out = day_record(desk.state, DAY, max_recent=2)
+    assert left_out == lapses_left_out == 3
     copy = replay(events)
     assert [a.id for a in copy.attempts] == [a.id for a in desk.state.attempts[-2:]]
+    assert copy.lapses == desk.state.lapses[-2:]
     assert [r.id for r in copy.chain("M00003")] == ["M00001", "M00002", "M00003"]
     assert copy.manual == desk.state.manual
     # Another day: nothing of this one but the reader's status.
-    other, _ = day_record(desk.state, date(2026, 11, 26))
+    other, _, _ = day_record(desk.state, date(2026, 11, 26))
     assert [e.type for e in other] == []
 
 
 def test_without_older_pending_only_the_days_records_remain(desk: Desk) -> None:
     _month_of_records(desk)
-    events, _ = day_record(desk.state, DAY, older_pending=False)
+    events, _, _ = day_record(desk.state, DAY, older_pending=False)
     copy = replay(events)
     assert sorted(copy.manual) == sorted(r for r, m in desk.state.manual.items() if m.day == DAY)
     assert len(copy.manual) == 2

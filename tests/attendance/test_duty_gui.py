@@ -19,7 +19,7 @@ from hall.i18n import LANGUAGES, t
 from tests.attendance.conftest import CONFIG, DIRECTOR, OFFICER, WED, at
 from tests.attendance.test_station_gui import shots_dir
 from tests.faults.harness import ServiceProcess
-from tests.support import start_hall
+from tests.support import FakeClock, start_hall
 from ui.driver import DriverError, python_module
 
 MINI = CONFIG.parent / "tests" / "data" / "mini-hall"
@@ -135,6 +135,43 @@ def test_duty_console_flow_and_screenshots(launch_app, ctx: Context, tmp_path: P
         assert app.find("sign_log")["text"] == t("attendance.console.sign_log", lang)
         shot = app.screenshot(target / f"duty-{lang}.png")
         assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+@pytest.mark.timeout(300)
+def test_the_console_lists_a_leave_desk_sign_in_that_lapsed(
+    launch_app, mini_config: HallConfig, tmp_path: Path
+) -> None:
+    """A ``hall leave`` that never signed out: the writer ends the sign-in, and a console
+    started afterwards lists the lapse from the day's record, in each language."""
+    clock = FakeClock.local(*WED, 10, 0)
+    hall = start_hall(mini_config, tmp_path, clock=clock)
+    try:
+        desk = hall.client("leave-01")
+        assert desk.request("staff.sign_in", {"staff": "S014", "pin": "1234"}).ok
+        clock.advance(mini_config.hall_file.staff.leave_desk_session_s)
+        assert not desk.request("leave.list", {}).ok  # the lapse comes first
+        app = launch_app(
+            python_module(
+                "attendance.cli", "duty", "--config", str(MINI), "--var", str(hall.directory),
+                "--host", "127.0.0.1", "--port", str(hall.port), "--lang", "en",
+                "--clock-from", "2026-11-25T10:05:00",
+            )
+        )  # fmt: skip
+        name = mini_config.roster.by_id["S014"].name
+        for lang in LANGUAGES:
+            app.tap(f"lang_{lang.replace('-', '_')}")
+            line = t(
+                "attendance.console.lapse_line", lang, at="10:02", desk="leave-01", name=name,
+                minutes=2,
+            )  # fmt: skip
+            state = app.wait_for(lambda s, line=line: s["lapses"] == [line], what=f"{lang} lapse")
+            assert state["lang"] == lang
+            assert {line, t("attendance.console.lapses", lang)} <= set(app.texts())
+        assert not app.clipped()
+    finally:
+        hall.stop()
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from attendance.state import Command
 from attendance.station import ONLINE, SignInStation
 from devices.fingerprint.reader import FingerprintReader
 from devices.fingerprint.simulator import FingerprintSimulator
+from hall.conf import HallConfig
 from hall.i18n import t
 from hall.mqtt import NotAuthorized
 from tests.attendance.conftest import connect_recorder
@@ -206,11 +207,12 @@ def test_signin_command_records_through_the_writer(
 
 
 def test_a_console_started_later_sees_the_whole_day_without_the_log(
-    hall: RunningHall, mctx: Context, clock: FakeClock
+    hall: RunningHall, mctx: Context, clock: FakeClock, mini_config: HallConfig
 ) -> None:
-    """The day's punches, failed attempts, manual records (pending, decided, corrected), leave
-    and the duty log come from the writer's retained day record: a console on a PC without
-    hall.db, started after all of it, shows what one that watched all day shows."""
+    """The day's punches, failed attempts, manual records (pending, decided, corrected), leave,
+    the duty log and a leave desk sign-in that lapsed come from the writer's retained day
+    record: a console on a PC without hall.db, started after all of it, shows what one that
+    watched all day shows."""
     now = lambda: _local(mctx, clock)  # noqa: E731
     station = hall.client("signin-01")
     station.command("device.status", {"device": "reader-1", "status": "online"})
@@ -229,6 +231,10 @@ def test_a_console_started_later_sees_the_whole_day_without_the_log(
     leave = hall.client("leave-01")
     leave.command("staff.sign_in", {"staff": "S014", "pin": "1234"})
     leave.command("leave.request", {"kind": "personal", "first": "2026-11-26"})
+    # ``hall leave`` died before its sign-out: the writer ends S014's sign-in at the desk.
+    clock.advance(mini_config.hall_file.staff.leave_desk_session_s)  # 08:42
+    lapsed = leave.request("leave.list", {})
+    assert lapsed.error is not None and lapsed.error.code == "sign_in_required"
     director = hall.client("duty-02")
     director.command("staff.sign_in", {"staff": "S002", "pin": "1234"})
     director.command("manual.decide", {"record": m13, "decision": "approve"})
@@ -249,6 +255,15 @@ def test_a_console_started_later_sees_the_whole_day_without_the_log(
     assert [lv.id for lv in seen.leaves] == [lv.id for lv in full.leaves] != []
     assert seen.log == full.log and len(seen.log) == 2
     assert seen.devices == full.devices and seen.devices[0]["status"] == "online"
+    lapse = t(
+        "attendance.console.lapse_line",
+        late.lang,
+        at="08:42",
+        desk="leave-01",
+        name=mctx.staff["S014"].name,
+        minutes=2,
+    )
+    assert seen.lapses == full.lapses == [lapse]
     assert late.trail("S014", "morning") == watcher.trail("S014", "morning")
     assert len(late.trail("S014", "morning")) == 2  # the record and its correction
     # And it keeps up: the director's decision shows on both.

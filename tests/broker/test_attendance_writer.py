@@ -99,9 +99,10 @@ def test_the_day_record_stays_under_the_brokers_packet_limit(
     hall: RunningHall, mini_config: HallConfig, clock: FakeClock
 ) -> None:
     """A retained publish over 256 KiB would cut the writer off from the broker (and again on
-    every reconnect): on a huge day the record leaves out old failed attempts, then other days'
-    pending records, and says so. The state is built with the real rules in the writer's own
-    attendance domain, as its commands would."""
+    every reconnect): on a huge day the record leaves out old failed attempts and leave desk
+    lapses, then other days' pending records, and says so. The state is built with the real
+    rules in the writer's own attendance domain, as its commands would (the lapses folded as
+    the staff domain's events are)."""
     from datetime import date, datetime, timedelta
 
     from attendance.state import Command, Event, replay
@@ -117,6 +118,10 @@ def test_the_day_record_stays_under_the_brokers_packet_limit(
         rules.execute(state, Command("attempt.record", "signin-01", now, {
             "result": "unclear", "device": "reader-1", "detail": f"press {n}",
         }))  # fmt: skip
+        domain.apply(0, "staff.signed_out", {
+            "client": "leave-01", "staff": "S014", "reason": "lapsed", "idle_s": 120.0 + n,
+            "local_at": now.isoformat(timespec="milliseconds"),
+        })  # fmt: skip
     staff = sorted(s for s in ctx.staff if s != "S003")
     day, older = date(2026, 11, 24), 0
     while older < 1200:
@@ -132,6 +137,50 @@ def test_the_day_record_stays_under_the_brokers_packet_limit(
     size = len(json.dumps(body, ensure_ascii=False).encode())
     assert size <= DAY_RECORD_BUDGET
     assert body["older_pending_left_out"] is True and body["attempts_left_out"] >= 200
+    assert body["lapses_left_out"] >= 200
     copy = replay([Event(e["type"], e["at"], e["data"]) for e in body["events"]])
     assert len(copy.attempts) == 400 - body["attempts_left_out"]
+    assert copy.lapses == state.lapses[body["lapses_left_out"] :] != []
     assert copy.manual == {} and len(state.manual) == older
+
+
+def test_a_checkpoint_from_before_the_lapses_were_kept_is_rebuilt_from_the_log(
+    hall: RunningHall, mini_config: HallConfig, clock: FakeClock
+) -> None:
+    """The attendance record keeps the leave desk's lapsed sign-ins (the staff domain's events)
+    for the day's record. A checkpoint written before it did has no such field: the writer
+    rebuilds the record from the log, lapses included, instead of trusting it."""
+    import base64
+    import pickle
+    import sqlite3
+    from copy import deepcopy
+
+    from broker.domains.attendance import Attendance
+
+    def attendance() -> Attendance:
+        assert hall.service is not None
+        (domain,) = [d for d in hall.service.records.domains if isinstance(d, Attendance)]
+        return domain
+
+    hall.client("signin-01").command("punch.record", {"staff": "S011", "device": "reader-1"})
+    desk = hall.client("leave-01")
+    desk.command("staff.sign_in", {"staff": "S014", "pin": "1234"})
+    clock.advance(mini_config.hall_file.staff.leave_desk_session_s)
+    assert _error(desk, "leave.list", {}) == "sign_in_required"  # the lapse comes first
+    before = attendance().state
+    assert [(x.client, x.staff) for x in before.lapses] == [("leave-01", "S014")]
+    old = deepcopy(before)
+    del old.__dict__["lapses"]  # as pickled before the field existed
+    assert hall.service is not None
+    seq = hall.service.state.seq
+    hall.stop_service()
+    data = {"pickle": base64.b64encode(pickle.dumps(old)).decode("ascii")}
+    with sqlite3.connect(hall.directory / "hall.db") as db:
+        db.execute(
+            "INSERT INTO checkpoints(domain, seq, data) VALUES ('attendance', ?, ?)",
+            (seq, json.dumps(data)),
+        )
+    hall.start_service(clock=clock)
+    after = attendance().state
+    assert after.lapses == before.lapses
+    assert [p.staff for p in after.punches] == ["S011"]

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +136,18 @@ def test_hall_leave_killed_after_its_sign_in_leaves_a_sign_in_that_lapses(
     assert _code(desk, "staff.sign_out") == "not_signed_in"
     assert len(_log(hall, "leave.requested")) == 1
 
-    # The lapse is an event: on the stream and in the log, by the writer (no ``by``).
+    # The lapse is an event: on the stream and in the log, by the writer (no ``by``), with
+    # the hall-local time of the lapse.
     lapsed = [e for e in _log(hall, "staff.signed_out") if e.get("reason") == "lapsed"]
+    local_at = datetime.fromtimestamp(clock(), hall.config.tz).isoformat(timespec="milliseconds")
     assert lapsed == [
-        {"client": "leave-01", "staff": "S014", "reason": "lapsed", "idle_s": lapse_s}
+        {
+            "client": "leave-01",
+            "staff": "S014",
+            "reason": "lapsed",
+            "idle_s": lapse_s,
+            "local_at": local_at,
+        }
     ]
     events.wait_for(lambda _t, b: b.get("data", {}).get("reason") == "lapsed")
 
