@@ -53,6 +53,9 @@ RANGE_MIN_MINUTES = 10.0
 """...and the estimate itself at least this long."""
 Z80 = 1.2816
 
+Shape = tuple[list[str], dict[str, float], float, dict[str, float], dict[str, float]]
+"""``ours``, their speeds, capacity, per item share and total speed (``WaitEstimator._shape``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class WaitEstimate:
@@ -142,12 +145,25 @@ class WaitEstimator:
         return self.finish(now, minutes, var, capacity, ahead)
 
     def new_ticket_model(
-        self, state: HallState, item: str, now: float, period: str, memo: dict[Any, Any]
+        self,
+        state: HallState,
+        item: str,
+        now: float,
+        period: str,
+        memo: dict[Any, Any],
+        shape: Shape | None = None,
     ) -> tuple[float, float, float, float, bool]:
         """:meth:`estimate` of a new normal ticket of ``item`` before :meth:`finish`: the
         model's minutes, variance, capacity and work ahead, and whether ``now`` went into them
-        (if not, they hold until the state changes). ``memo`` as for :meth:`estimate`."""
-        return self._model(state, item, 0, now, period, memo=memo)
+        (if not, they hold until the state changes). ``memo`` as for :meth:`estimate`;
+        ``shape``: :meth:`new_ticket_shape` of the same state, if known."""
+        return self._model(state, item, 0, now, period, memo=memo, shape=shape)
+
+    def new_ticket_shape(
+        self, state: HallState, item: str, period: str, memo: dict[Any, Any]
+    ) -> Shape:
+        """Which windows share which queue for a new ticket of ``item`` (see :meth:`_shape`)."""
+        return self._shape(state, item, period == "after_hours", None, memo)
 
     def finish(
         self, now: float, minutes: float, var: float, capacity: float, ahead: float
@@ -198,49 +214,18 @@ class WaitEstimator:
         cut: tuple[tuple[float, str], int] | None = None,
         window: str | None = None,
         memo: dict[Any, Any] | None = None,
+        shape: Shape | None = None,
     ) -> tuple[float, float, float, float, bool]:
         """Opening-time minutes of the wait, its service-time variance, the windows' speed, the
         work ahead (configured minutes), and whether ``now`` went into them (a service under
         way at one of the windows, ages against a presence that differs by wait, the starving
         normal tickets). ``cut``: the place and rank of a waiting ticket (see :func:`_counts`).
+        ``shape``: :meth:`_shape` of the same state, if known.
         """
         after = period == "after_hours"
-        pace = state.service_pace
-        avail = memo.get(("avail", after)) if memo is not None else None
-        if avail is None:
-            avail = {
-                w
-                for w, ws in state.windows.items()
-                if ws.status != "closed" and (ws.after_hours or not after)
-            }
-            if memo is not None:
-                memo[("avail", after)] = avail
-        if window is not None:
-            ours = [window]  # sent to one window: only it calls the ticket
-        else:
-            ours = [w for w in self.item_windows[item] if w in avail]
-            if not ours:
-                ours = list(self.item_windows[item])  # not open yet: they will be
-        speed = {w: 1.0 / max(0.2, pace.get(w, 1.0)) for w in ours}
-        capacity = sum(speed.values())
-        share: dict[str, float] = {}
-        """item -> the part of its queue our windows take (by speed among its windows)"""
-        total_of: dict[str, float] = {}
-        for w in ours:
-            for j in self.window_items.get(w, ()):
-                if j in share or not (state.waiting.get(j) or state.arrivals.get(j)):
-                    continue
-                got = memo.get(("theirs", j, after)) if memo is not None else None
-                if got is None:
-                    theirs = [x for x in self.item_windows[j] if x in avail]
-                    theirs = theirs or list(self.item_windows[j])
-                    got = theirs, sum(1.0 / max(0.2, pace.get(x, 1.0)) for x in theirs)
-                    if memo is not None:
-                        memo[("theirs", j, after)] = got
-                theirs, total = got
-                mine = sum(speed.get(x, 0.0) for x in theirs)
-                share[j] = mine / total if total else 0.0
-                total_of[j] = total
+        if shape is None:
+            shape = self._shape(state, item, after, window, memo)
+        ours, speed, capacity, share, total_of = shape
 
         # What is left at our counters, in configured minutes of work.
         residual = 0.0
@@ -305,6 +290,58 @@ class WaitEstimator:
             minutes = wait
             timed = True
         return minutes, var, capacity, ahead, timed
+
+    def _shape(
+        self,
+        state: HallState,
+        item: str,
+        after: bool,
+        window: str | None = None,
+        memo: dict[Any, Any] | None = None,
+    ) -> Shape:
+        """Which windows will call a ticket of ``item`` (``ours``: those of its windows open, or
+        all of them if none is; ``window`` alone for a ticket sent there), their speeds and
+        total speed (capacity), and for each item they serve that has tickets today the part
+        of its queue they take and its own windows' total speed. It changes only when a window
+        opens, pauses, closes, goes after hours or changes pace, or an item has its first
+        ticket of the day (:attr:`HallState.layout_revision`)."""
+        pace = state.service_pace
+        avail = memo.get(("avail", after)) if memo is not None else None
+        if avail is None:
+            avail = {
+                w
+                for w, ws in state.windows.items()
+                if ws.status != "closed" and (ws.after_hours or not after)
+            }
+            if memo is not None:
+                memo[("avail", after)] = avail
+        if window is not None:
+            ours = [window]  # sent to one window: only it calls the ticket
+        else:
+            ours = [w for w in self.item_windows[item] if w in avail]
+            if not ours:
+                ours = list(self.item_windows[item])  # not open yet: they will be
+        speed = {w: 1.0 / max(0.2, pace.get(w, 1.0)) for w in ours}
+        capacity = sum(speed.values())
+        share: dict[str, float] = {}
+        """item -> the part of its queue our windows take (by speed among its windows)"""
+        total_of: dict[str, float] = {}
+        for w in ours:
+            for j in self.window_items.get(w, ()):
+                if j in share or not (state.waiting.get(j) or state.arrivals.get(j)):
+                    continue
+                got = memo.get(("theirs", j, after)) if memo is not None else None
+                if got is None:
+                    theirs = [x for x in self.item_windows[j] if x in avail]
+                    theirs = theirs or list(self.item_windows[j])
+                    got = theirs, sum(1.0 / max(0.2, pace.get(x, 1.0)) for x in theirs)
+                    if memo is not None:
+                        memo[("theirs", j, after)] = got
+                theirs, total = got
+                mine = sum(speed.get(x, 0.0) for x in theirs)
+                share[j] = mine / total if total else 0.0
+                total_of[j] = total
+        return ours, speed, capacity, share, total_of
 
     def _first_free(
         self,

@@ -130,6 +130,9 @@ class HallState:
     """item -> :attr:`revision` at its last change."""
     window_revision: dict[str, int] = field(default_factory=dict)
     """window -> :attr:`revision` at its last change."""
+    layout_revision: int = 0
+    """Counts the changes to which windows share which queue: a window opened, paused, closed,
+    put in after-hours mode or its pace changed, an item's first ticket of the day."""
 
     EWMA_ALPHA: ClassVar[float] = 0.2
     PACE_ALPHA: ClassVar[float] = 0.1
@@ -261,6 +264,8 @@ class HallState:
             )
             self._changed(windows=(t.target_window,))
         else:
+            if t.item not in self.waiting:
+                self.layout_revision += 1  # its windows now share its queue
             queues = self.waiting.setdefault(t.item, {})
             bisect.insort(queues.setdefault(t.rank, []), (t.order_key, t.id))
             self.waiting_per_item[t.item] = self.waiting_per_item.get(t.item, 0) + 1
@@ -323,6 +328,7 @@ class HallState:
         for w in d.get("windows", []):
             self.windows[w] = WindowState(w)
         # Every item and window that had anything (each was marked then) starts afresh.
+        self.layout_revision += 1
         self._changed(
             (*self.item_revision,), (*self.window_revision, *self.windows, *self.service_pace)
         )
@@ -343,6 +349,8 @@ class HallState:
         self.counters[t.prefix] = max(self.counters.get(t.prefix, 0), t.serial)
         self.last_order_key = max(self.last_order_key, t.order_key)
         self._enqueue(t)
+        if t.item not in self.arrivals:
+            self.layout_revision += 1
         recent = self.arrivals.setdefault(t.item, deque())
         recent.append((t.issued_at, t.rank))
         self._changed(items=(t.item,))
@@ -413,6 +421,7 @@ class HallState:
                 pace = self.service_pace.get(t.window, 1.0)
                 self.service_pace[t.window] = pace + self.PACE_ALPHA * (ratio - pace)
                 self._changed(windows=(t.window,))
+                self.layout_revision += 1
         elif minutes > 240:
             return
         old = self.service_minutes.get(t.prefix, item_min)
@@ -452,6 +461,7 @@ class HallState:
 
     def _on_window(self, d: dict[str, Any]) -> None:
         w = self.window(d["window"])
+        self.layout_revision += 1
         if "status" in d:
             w.status = d["status"]
         if "after_hours" in d:

@@ -15,10 +15,14 @@ windows for the sample hall's 173 items), and on the hall only through:
 So each set of windows keeps its model result (:meth:`WaitEstimator.new_ticket_model`) until
 an event changes one of its items or windows (:meth:`HallState.changed_since`), presence
 changes, or the state is rebuilt; a result into which the clock went is kept for that moment
-only. The lunch break is added each time (:meth:`WaitEstimator.with_breaks`); the range and the
-rounding (:meth:`WaitEstimator.ranged`) again when that moves the minutes. The numbers are
-those of :meth:`WaitEstimator.estimate` worked out from scratch (the ``ticket.issue`` reply's):
-``tests/broker/test_waitcache.py`` compares them after random days of commands.
+only. Which windows share which queue (:meth:`WaitEstimator.new_ticket_shape`) is kept apart,
+until a window opens, closes, pauses, goes after hours or changes pace, or an item has its
+first ticket of the day (:attr:`HallState.layout_revision`): a set worked out again because a
+queue changed or the clock moved skips that part. The lunch break is added each time
+(:meth:`WaitEstimator.with_breaks`); the range and the rounding (:meth:`WaitEstimator.ranged`)
+again when that moves the minutes. The numbers are those of :meth:`WaitEstimator.estimate`
+worked out from scratch (the ``ticket.issue`` reply's): ``tests/broker/test_waitcache.py``
+compares them after random days of commands.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from broker.estimate import WaitEstimate, WaitEstimator
+from broker.estimate import Shape, WaitEstimate, WaitEstimator
 from broker.state import HallState
 from hall.conf import HallConfig
 
@@ -68,8 +72,12 @@ class NewTicketWaits:
             for w in reach:
                 self.by_window.setdefault(w, []).append(windows)
         self._kept: dict[Windows, _Kept] = {}
+        self._shapes: dict[tuple[Windows, bool], Shape] = {}
+        """Which windows share which queue, per set of windows and after hours or not: kept
+        while :attr:`HallState.layout_revision` stays, for the sets worked out again."""
         self._state: HallState | None = None
         self._revision = 0
+        self._layout = 0
         self._presence: list[float] = []
 
     def waits(
@@ -93,8 +101,12 @@ class NewTicketWaits:
             if kept is None or kept.after != after or (kept.at is not None and kept.at != now):
                 if waiting is not None and waiting():
                     return None
+                shape = self._shapes.get((windows, after))
+                if shape is None:
+                    shape = self.estimator.new_ticket_shape(state, item, period, memo)
+                    self._shapes[windows, after] = shape
                 minutes, var, capacity, ahead, timed = self.estimator.new_ticket_model(
-                    state, item, now, period, memo
+                    state, item, now, period, memo, shape
                 )
                 kept = _Kept((minutes, var, capacity, ahead), after, now if timed else None)
                 self._kept[windows] = kept
@@ -108,6 +120,9 @@ class NewTicketWaits:
 
     def _forget_changed(self, state: HallState) -> None:
         """Drop what the events since the last call changed (all of it for another state)."""
+        if state is not self._state or state.layout_revision != self._layout:
+            self._shapes.clear()
+            self._layout = state.layout_revision
         presence = state.presence()
         if state is not self._state or presence != self._presence:
             self._kept.clear()

@@ -93,6 +93,7 @@ class Walk:
             (2, self.call_number),
             (6, lambda: self.window("window.start", self.at_counter("called"))),
             (6, lambda: self.window("window.finish", self.at_counter("called", "serving"))),
+            (1, self.serve_a_while),
             (3 * self.no_shows, lambda: self.window("window.skip", self.at_counter("called"))),
             (2, self.transfer),
             (1, self.guide_move),
@@ -121,6 +122,13 @@ class Walk:
     def after_hours(self) -> None:
         on = self.rnd.random() < 0.8
         self.window("window.after_hours", self.rnd.choice(["W35", "W36"]), on=on)
+
+    def serve_a_while(self) -> None:
+        """A service long enough to be measured: the window's pace changes."""
+        window = self.at_counter("serving")
+        if window is not None:
+            self.clock.advance(self.rnd.uniform(60, 600))
+            self.window("window.finish", window)
 
     def call_number(self) -> None:
         t = self.waiting_ticket()
@@ -264,3 +272,22 @@ def test_a_wait_that_counts_a_service_under_way_moves_with_the_clock(
     assert second[item] == h.engine.estimator.estimate(h.state, item, 0, clock(), "open")
     elsewhere = [c for c, ws in h.engine.new_waits.item_windows.items() if "W01" not in ws]
     assert all(second[c] is first[c] for c in elsewhere)
+
+
+def test_an_item_first_queued_by_a_transfer_counts_at_once(sample_config: HallConfig) -> None:
+    """Its windows now share its queue, though no ticket of it was issued today."""
+    clock = FakeClock.local(2026, 11, 25, 10, 0)
+    h = Hall(sample_config, clock)
+    h.open("W01", "W02")
+    here = sample_config.items_by_window["W01"][0]
+    there = next(j for j in sample_config.items_by_window["W02"] if j != here)
+    h.issue(here)
+    h.issue(here)
+    assert h.engine.new_ticket_waits(clock()) is not None
+    h.call("W01")
+    h.do("window-01", "window.transfer", to_item=there)
+    kept = h.engine.new_ticket_waits(clock())
+    assert kept is not None
+    for code in sample_config.item_by_code:
+        assert kept[code] == h.engine.estimator.estimate(h.state, code, 0, clock(), "open")
+    assert kept[there].minutes > 0
