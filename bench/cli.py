@@ -59,6 +59,8 @@ def _bench(args: argparse.Namespace) -> int:
             "  (target <= 300)",
             f"kiosk cold start              {kiosk['kiosk_cold_start_s']:8.2f} s   (target <= 3)",
             f"kiosk RSS                     {kiosk['kiosk_rss_mb']:8.1f} MB  (target <= 200)",
+            f"kiosk longest GC pause        {kiosk['kiosk_gc_pause_max_ms']:8.1f} ms"
+            f"  ({kiosk['kiosk_gc_full_collections']} full collections)",
         ]
     if not args.no_scan:
         from bench.scan_bench import harsh_read_figures

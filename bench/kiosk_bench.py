@@ -13,6 +13,9 @@ simulator, and is driven with real touches through :class:`ui.driver.AppDriver`:
   software renderer's frame buffers and textures count as process memory. Besides
   RSS, ``kiosk_pss_mb`` (shared pages divided among the processes that map them) and
   ``kiosk_uss_mb`` (pages of this process alone) at the same moment, for comparison;
+- ``kiosk_gc_pause_max_ms``, ``kiosk_gc_full_collections``: the longest a cyclic
+  collection held the kiosk's main thread during the run, and how many full ones ran
+  (:class:`ui.memory.GcPauses`);
 - ``ui_sample_cold_start_s``: the bare ``ui.sample`` app started the same way (baseline).
 
 The tickets alternate between the two ways an applicant finds an item: Home → search
@@ -127,6 +130,7 @@ def run_kiosk_bench(
             cold_start_s = time.monotonic() - app.started
             app.wait_for(lambda s: s["connected"] and not s["banner"], 30, "kiosk connected")
             item = config.items[0]
+            app.call("gc_reset")  # the start-up's collection and freeze are not the run's
             say(f"{tickets} tickets touched through the GUI")
             for n in range(tickets):
                 if n % 2 == 0:
@@ -145,7 +149,8 @@ def run_kiosk_bench(
             samples = app.state()["touch_to_print_ms"]
             simulator.wait_for_receipts(tickets, timeout=30)
             rss_before = app.call("rss_mb")
-            rss = app.call("memory")["rss_mb"]  # after a collection and heap trim
+            memory = app.call("memory")  # after a collection and heap trim
+            rss = memory["rss_mb"]
             pss, uss = _pss_uss_mb(app.proc.pid)
             groups = None
             if breakdown:
@@ -169,6 +174,10 @@ def run_kiosk_bench(
         "kiosk_rss_before_trim_mb": round(rss_before, 1),
         "kiosk_pss_mb": pss,
         "kiosk_uss_mb": uss,
+        # the longest the cyclic collector held the kiosk's main thread during the run
+        "kiosk_gc_pause_max_ms": memory["gc"]["max_ms"],
+        "kiosk_gc_full_collections": memory["gc"]["full_collections"],
+        "kiosk_gc_full_median_ms": memory["gc"]["full_median_ms"],
     }
     if groups is not None:
         figures["kiosk_memory"] = groups

@@ -14,7 +14,6 @@ ever lost; serial and camera scanners are read on threads.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ui.boot import WindowSettings, configure
+from ui.memory import rss_mb, trim_heap, tune_malloc
 
 log = logging.getLogger("kiosk")
 
@@ -117,53 +117,6 @@ class LazyConnection:
         pass
 
 
-def tune_malloc() -> None:
-    """glibc malloc settings for a long-running kiosk (before its threads start).
-
-    Label textures, print rasters and the software renderer's shader compiles come
-    and go all day. By default glibc raises its mmap threshold after each large free
-    (up to 32 MB), so such blocks then come from the heap and leave it fragmented, and
-    each thread that allocates may get an arena of its own. A fixed 64 KiB threshold
-    gives them their own mappings, returned whole when freed; two arenas for the
-    main, worker, MQTT and renderer threads. A no-op where there is no glibc."""
-    import ctypes
-    import ctypes.util
-
-    m_mmap_threshold, m_arena_max = -3, -8  # <malloc.h>
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(name)
-            libc.mallopt(m_arena_max, 2)
-            libc.mallopt(m_mmap_threshold, 64 * 1024)
-
-
-def rss_mb() -> float:
-    """This process's resident set size in MiB: what psutil's ``memory_info().rss``
-    reads (``/proc/self/statm``), without importing psutil (1.1 MB) into the process
-    being measured."""
-    try:
-        with open("/proc/self/statm") as statm:
-            pages = int(statm.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-
-
-def trim_heap() -> None:
-    """Give freed heap pages back to the system (glibc keeps them after label and print
-    buffers come and go); a no-op where there is no glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(name).malloc_trim(0)
-
-
 def build_app(args: argparse.Namespace, config: Any, settings: Any, started: float) -> Any:
     """Import Kivy (after :func:`ui.boot.configure`) and make the app."""
     from kivy.clock import Clock
@@ -178,6 +131,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
     from kiosk.presenter import Presenter, View
     from ui.app import HallApp
     from ui.bridge import call_on_main, run_in_background
+    from ui.memory import GcPauses, ScreenGarbage
     from ui.widgets import BigButton, WrapLabel
 
     class KioskRoot(BoxLayout):
@@ -234,6 +188,8 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 self.presenter.set_language(args.lang)
             self.root_widget = KioskRoot()
             self._shown: dict[str, Any] = {}
+            self._garbage = ScreenGarbage()
+            self._gc_pauses = GcPauses()
             self.show(self.presenter.view)
             self._wedge = ""
             self._wedge_at = 0.0
@@ -336,19 +292,16 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                     ids.qr.texture = qr_texture(view.qr)
 
         def _enter(self, screens: Any, name: str) -> None:
-            """Make screen ``name``, switch to it and drop the one left: only the
-            screen on show holds widgets and label textures (under a software
-            renderer every texture is process memory, and seven screens built up
-            front held them all)."""
-            screens.add_widget(screen_classes[name](name=name))
+            """Drop the screen on show, then make screen ``name`` and show it: only the
+            screen on show holds widgets and label textures (under a software renderer
+            every texture is process memory, and seven screens built up front held them
+            all). :class:`ui.memory.ScreenGarbage` sees that the left one is freed."""
+            self._garbage.take_off(screens)
+            self._garbage.settle()
+            screens.add_widget(screen_classes[name](name=name))  # shown at once: no transition
             screens.current = name
-            screens.transition.stop()  # NoTransition: the switch completes now
-            for screen in list(screens.screens):
-                if screen is not screens.current_screen:
-                    screens.remove_widget(screen)
-            # the transition remembers the screen it took out: that would keep it alive
-            screens.transition.screen_out = screens.current_screen
             self._shown.clear()  # its lists are filled afresh
+            self._garbage.switched()
 
         # Kivy applies a class's kv rule after the constructor's keyword arguments, so
         # the sizes and alignments the rule also sets are assigned after construction.
@@ -429,7 +382,20 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             objects = gc.get_objects()
             widgets = sum(1 for o in objects if issubclass(type(o), Widget))  # not proxies
             rss = rss_mb()
-            return {"rss_mb": rss, "objects": len(objects), "widgets": widgets}
+            return {
+                "rss_mb": rss,
+                "objects": len(objects),
+                "widgets": widgets,
+                "gc": self._gc_pauses.summary(),
+            }
+
+        def driver_left_screens(self) -> dict[str, Any]:
+            """Screens dropped and still alive (not collected yet), and the freezes."""
+            return {"alive": len(self._garbage.left), "freezes": self._garbage.freezes}
+
+        def driver_gc_reset(self) -> None:
+            """Forget the collections so far (the bench counts those of its run only)."""
+            self._gc_pauses.pauses.clear()
 
         def driver_screens(self) -> list[str]:
             """The screens built now (only the one on show)."""

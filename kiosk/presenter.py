@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -204,7 +205,7 @@ class Presenter:
         self.scanner_fault = ""
         self.queues: dict[str, Any] = {}
         self.last_touch = clock()
-        self.touch_to_print_ms: list[float] = []
+        self.touch_to_print_ms: deque[float] = deque(maxlen=1000)  # the last ones: all day
         self._touch_started: float | None = None
         self.view = self._render()
 

@@ -399,14 +399,13 @@ class AppDriver:
         self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10.0, what: str = ""
     ) -> dict[str, Any]:
         """Poll :meth:`state` until ``pred(state)`` holds; raise with the last state."""
-        deadline = time.monotonic() + timeout
-        state = self.state()
-        while not pred(state):
-            if time.monotonic() > deadline:
-                raise DriverError(f"timed out waiting for {what or pred}: last state {state}")
-            time.sleep(0.05)
-            state = self.state()
-        return state
+        return _poll(self.state, pred, timeout, what)
+
+    def wait_for_call(
+        self, name: str, pred: Callable[[Any], bool], timeout: float = 10.0, what: str = ""
+    ) -> Any:
+        """Poll the app's ``driver_<name>`` until ``pred(answer)`` holds."""
+        return _poll(lambda: self.call(name), pred, timeout, what or name)
 
     def wait_for_id(self, target: str, timeout: float = 10.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -425,6 +424,17 @@ class AppDriver:
             with contextlib.suppress(OSError):
                 self.conn.close()
         stop_process(self.proc, timeout)
+
+
+def _poll(get: Callable[[], Any], pred: Callable[[Any], bool], timeout: float, what: Any) -> Any:
+    deadline = time.monotonic() + timeout
+    value = get()
+    while not pred(value):
+        if time.monotonic() > deadline:
+            raise DriverError(f"timed out waiting for {what or pred}: last answer {value}")
+        time.sleep(0.05)
+        value = get()
+    return value
 
 
 def python_module(module: str, *args: str) -> list[str]:
