@@ -127,6 +127,7 @@ class QueueService:
         self._worker: threading.Thread | None = None
         self._last_queues = 0.0
         self._queues_done = time.monotonic()
+        self._waiting = snapshots.WaitingJson()
         self._last_tick = 0.0
         self._last_beat = 0.0
         self._wall_mono: tuple[float, float] | None = None
@@ -536,7 +537,7 @@ class QueueService:
                 self._last_queues, self._queues_done = now, time.monotonic()
                 # The waiting list and the service snapshot ride along at the same
                 # (rate-limited) pace.
-                self._retain("waiting", snapshots.waiting(self.engine, self.epoch, now))
+                self._retain_text("waiting", self._waiting.text(self.engine, self.epoch, now))
                 published.add("waiting")
                 self._retain(
                     "service",
@@ -566,7 +567,10 @@ class QueueService:
         dirty.discard("service")
 
     def _retain(self, name: str, body: dict[str, Any]) -> None:
-        self.link.publish(self.topics.state(name), _dumps(body), qos=1, retain=True)
+        self._retain_text(name, _dumps(body))
+
+    def _retain_text(self, name: str, text: str) -> None:
+        self.link.publish(self.topics.state(name), text, qos=1, retain=True)
 
 
 def _dumps(body: dict[str, Any]) -> str:

@@ -6,11 +6,14 @@ so a client that has a snapshot applies only events with a higher seq.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from broker.engine import Engine
+from broker.state import ACTIVE
 
 
 def stamp(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
@@ -110,23 +113,57 @@ WAITING_MAX = 400
 """Tickets listed in ``state/waiting`` (oldest first): the packet stays far below 256 kB."""
 
 
+WAITING_FIELDS = ("id", "number", "item", "priority", "rank", "order_key", "issued_at", "kiosk",
+                  "printed", "status", "window", "target_window", "case_no")  # fmt: skip
+"""A ``state/waiting`` row's fields, in the order they are published."""
+_row_values = attrgetter(*WAITING_FIELDS)
+_issued_at = attrgetter("issued_at")
+
+
+def _waiting_tickets(engine: Engine) -> tuple[list[Any], int]:
+    """The tickets ``state/waiting`` lists (oldest first, at most :data:`WAITING_MAX`) and how
+    many more there are."""
+    keep = [t for t in engine.state.tickets.values() if t.status in ACTIVE or t.printed == "failed"]
+    keep.sort(key=_issued_at)
+    return keep[:WAITING_MAX], max(0, len(keep) - WAITING_MAX)
+
+
 def waiting(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
     """Today's active tickets (waiting, called, serving) and those whose print failed, for the
     guide console: a console started mid-day lists everyone, not only what it saw issued."""
-    keep = [
-        t
-        for t in engine.state.tickets.values()
-        if t.status in ("waiting", "called", "serving") or t.printed == "failed"
-    ]
-    keep.sort(key=lambda t: t.issued_at)
-    fields = ("id", "number", "item", "priority", "rank", "order_key", "issued_at", "kiosk",
-              "printed", "status", "window", "target_window", "case_no")  # fmt: skip
-    rows = [{f: getattr(t, f) for f in fields} for t in keep[:WAITING_MAX]]
-    return {
-        **_stamp(engine, epoch, now),
-        "tickets": rows,
-        "more": max(0, len(keep) - WAITING_MAX),
-    }
+    shown, more = _waiting_tickets(engine)
+    rows = [dict(zip(WAITING_FIELDS, _row_values(t), strict=True)) for t in shown]
+    return {**_stamp(engine, epoch, now), "tickets": rows, "more": more}
+
+
+class WaitingJson:
+    """``state/waiting`` as the JSON text :func:`waiting` would be dumped to (compact, not
+    ASCII-escaped), made without dumping every row again: a row's text is kept while its
+    fields are unchanged, so a snapshot costs the rows that changed since the last one (with
+    600 tickets waiting, a full dump took ~2.3 ms under load)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[tuple[Any, ...], str]] = {}
+
+    def text(self, engine: Engine, epoch: str, now: float) -> str:
+        shown, more = _waiting_tickets(engine)
+        kept = self._rows
+        rows: dict[str, tuple[tuple[Any, ...], str]] = {}
+        parts = []
+        for t in shown:
+            values = _row_values(t)
+            row = kept.get(t.id)
+            if row is None or row[0] != values:
+                row = (values, _dumps(dict(zip(WAITING_FIELDS, values, strict=True))))
+            rows[t.id] = row
+            parts.append(row[1])
+        self._rows = rows  # only the rows shown now: a ticket that left is forgotten
+        head = _dumps(_stamp(engine, epoch, now))
+        return f'{head[:-1]},"tickets":[{",".join(parts)}],"more":{more}}}'
+
+
+def _dumps(body: dict[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def catalog(engine: Engine, epoch: str, now: float) -> dict[str, Any]:
