@@ -237,18 +237,21 @@ class Store:
                 self._in_txn = False
             raise StorageUnavailable(str(exc)) from exc
 
-    def append(self, events: list[EmittedEvent], epoch: str) -> None:
+    def append(
+        self, events: list[EmittedEvent], epoch: str, datas: list[str] | None = None
+    ) -> None:
+        """Add events to the batch's transaction; ``datas``: their data already as JSON
+        (the queue service dumps it once, for the log and for the published event)."""
         with self._writing():
-            self._append(events, epoch)
+            self._append(events, epoch, datas)
 
-    def _append(self, events: list[EmittedEvent], epoch: str) -> None:
+    def _append(self, events: list[EmittedEvent], epoch: str, datas: list[str] | None) -> None:
         self.begin()
+        if datas is None:
+            datas = [json.dumps(e.data, ensure_ascii=False) for e in events]
         self.db.executemany(
             "INSERT INTO events(seq, at, day, type, data, epoch) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (e.seq, e.at, e.day, e.type, json.dumps(e.data, ensure_ascii=False), epoch)
-                for e in events
-            ],
+            [(e.seq, e.at, e.day, e.type, d, epoch) for e, d in zip(events, datas, strict=True)],
         )
         numbers = [
             (e.data["ticket"]["day"], e.data["ticket"]["number"], e.data["ticket"]["id"])
