@@ -299,7 +299,7 @@ class Engine:
         if not a.id_hash or not a.id_masked:
             raise CommandRejected("real_name_required", f"item {a.item} needs an ID scan")
         limit = self.config.hall_file.queue.real_name_daily_limit
-        taken = sum(1 for t in self.state.tickets.values() if t.id_hash == a.id_hash)
+        taken = self.state.per_person.get(a.id_hash, 0)
         if taken >= limit:
             raise CommandRejected(
                 "real_name_limit", f"{taken} tickets today for this person", limit=limit

@@ -99,6 +99,8 @@ class HallState:
     day: str | None = None
     tickets: dict[str, Ticket] = field(default_factory=dict)
     by_number: dict[str, str] = field(default_factory=dict)
+    per_person: dict[str, int] = field(default_factory=dict)
+    """``id_hash`` -> today's tickets issued with it (實名取號: the daily limit per person)."""
     counters: dict[str, int] = field(default_factory=dict)
     windows: dict[str, WindowState] = field(default_factory=dict)
     service_minutes: dict[str, float] = field(default_factory=dict)
@@ -309,6 +311,7 @@ class HallState:
         self.day = d["day"]
         self.tickets.clear()
         self.by_number.clear()
+        self.per_person.clear()
         self.counters.clear()
         self.waiting.clear()
         self.targeted.clear()
@@ -346,6 +349,8 @@ class HallState:
         t = Ticket(**d["ticket"])
         self.tickets[t.id] = t
         self.by_number[t.number] = t.id
+        if t.id_hash:
+            self.per_person[t.id_hash] = self.per_person.get(t.id_hash, 0) + 1
         self.counters[t.prefix] = max(self.counters.get(t.prefix, 0), t.serial)
         self.last_order_key = max(self.last_order_key, t.order_key)
         self._enqueue(t)

@@ -287,3 +287,26 @@ def test_replaying_the_events_rebuilds_the_same_state(h: Hall, clock: FakeClock)
     assert rebuilt.waiting == h.state.waiting
     assert rebuilt.targeted == h.state.targeted
     assert rebuilt.counters == h.state.counters
+
+
+def test_a_persons_daily_limit_counts_todays_tickets_after_a_replay_and_not_yesterdays(
+    sample_config: HallConfig, clock: FakeClock
+) -> None:
+    """實名取號: the tickets one ID took today are counted as they are issued, rebuilt by a
+    replay of the log, and start again at a new business day."""
+    limit = sample_config.hall_file.queue.real_name_daily_limit
+    item = next(i.code for i in sample_config.items if i.real_name)
+    person = {"id_masked": "1101**********002X", "id_hash": "ab" * 32}
+    h = Hall(sample_config, clock)
+    for _ in range(limit):
+        h.do("kiosk-01", "ticket.issue", item=item, **person)
+    replayed = HallState()
+    for seq, etype, data in h.log:
+        replayed.apply(seq, etype, data)
+    h.state = h.engine.state = replayed
+    h.engine.fold = replayed.apply
+    with pytest.raises(CommandRejected) as refused:
+        h.do("kiosk-02", "ticket.issue", item=item, **person)
+    assert refused.value.code == "real_name_limit"
+    clock.advance(24 * 3600)
+    h.do("kiosk-02", "ticket.issue", item=item, **person)
