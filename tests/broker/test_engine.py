@@ -84,9 +84,7 @@ def test_day_rolls_over_at_local_midnight_and_keeps_history(h: Hall, clock: Fake
     assert [d["day"] for _s, e, d in h.log if e == "day.opened"] == ["2026-11-25", "2026-11-26"]
 
 
-def test_people_ahead_and_wait_use_the_windows_serving_the_item(
-    h: Hall, clock: FakeClock
-) -> None:
+def test_people_ahead_and_wait_use_the_windows_serving_the_item(h: Hall, clock: FakeClock) -> None:
     first = h.do("kiosk-01", "ticket.issue", item="XK-GA-001")
     assert (first["people_ahead"], first["est_wait_min"]) == (0, 0)
     assert first["est_wait"] == {"minutes": 0, "range": None}
@@ -97,9 +95,7 @@ def test_people_ahead_and_wait_use_the_windows_serving_the_item(
     assert third["est_wait_min"] == pytest.approx(2 * 10.0 / 2)
     h.open("W01")
     # Only W01 is open now: it does the whole queue (3 x 10 minutes) alone.
-    assert h.do("kiosk-01", "ticket.issue", item="XK-GA-001")["est_wait_min"] == pytest.approx(
-        30.0
-    )
+    assert h.do("kiosk-01", "ticket.issue", item="XK-GA-001")["est_wait_min"] == pytest.approx(30.0)
 
 
 def test_priority_first_then_longest_wait(h: Hall, clock: FakeClock) -> None:

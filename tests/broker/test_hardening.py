@@ -83,9 +83,7 @@ def test_a_clock_step_back_keeps_ticketing(mini_config: HallConfig, tmp_path: Pa
         second = kiosk.command("ticket.issue", {"item": "XK-GA-001"})["ticket"]
         assert (second["number"], second["day"]) == ("A001", "2026-11-26")
         clock.advance(-86_400)  # ... and back
-        numbers = [
-            kiosk.command("ticket.issue", {"item": "XK-GA-001"})["ticket"] for _ in range(3)
-        ]
+        numbers = [kiosk.command("ticket.issue", {"item": "XK-GA-001"})["ticket"] for _ in range(3)]
         assert [(t["number"], t["day"]) for t in numbers] == [
             ("A002", "2026-11-26"),
             ("A003", "2026-11-26"),

@@ -131,7 +131,7 @@ def test_an_unusable_checkpoint_falls_back_to_a_full_replay(
         service.engine.emit("tally.added", {"key": "a", "n": n + 1}, clock())
         expected["a"] += n + 1
         service.commit(service.engine.take_emitted())
-    service.store.db.execute("UPDATE checkpoints SET data = '{\"old\": \"format\"}'")
+    service.store.db.execute('UPDATE checkpoints SET data = \'{"old": "format"}\'')
     service.store.close()
     again = _service(mini_config, db, clock)
     tally = again.records.domains[0]
