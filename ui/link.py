@@ -92,6 +92,8 @@ class BackgroundLink(Generic[L]):
         must not hold up the GUI thread (the kiosk opens its printer there)."""
         self.client: L | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+        """Orders :meth:`stop` and a connect that succeeds meanwhile: one of them closes it."""
         self._thread: threading.Thread | None = None
 
     @property
@@ -114,7 +116,10 @@ class BackgroundLink(Generic[L]):
 
     def _run(self) -> None:
         if self.prepare is not None:
-            self.prepare()
+            try:
+                self.prepare()
+            except Exception:  # a raise would end this thread: the app would never connect
+                log.exception("%s: preparing failed; connecting without it", self.name)
         handler = json_deliver(self.deliver)
         delay = self.first_retry_s or self.retry_s
         while not self._stop.is_set():
@@ -132,15 +137,25 @@ class BackgroundLink(Generic[L]):
                 log.error("%s cannot connect: %s", self.name, exc)
                 self._stop.wait(self.retry_s)
                 continue
-            self.client = client  # paho reconnects by itself from here on
+            with self._lock:
+                stopped = self._stop.is_set()
+                if not stopped:
+                    self.client = client  # paho reconnects by itself from here on
+            if stopped:  # stopped while connecting: stop() saw no client to close
+                client.close(timeout=1.0)
+                return
             if self.on_connected is not None:
                 self.on_connected()
             return
 
     def stop(self, wait_s: float = 6.0) -> None:
-        """Stop retrying, then close the connection (waits up to ``wait_s`` for the thread)."""
-        self._stop.set()
+        """Stop retrying, then close the connection (waits up to ``wait_s`` for the thread).
+        A connect still under way after that closes its client itself when it succeeds."""
+        with self._lock:
+            self._stop.set()
         if self._thread is not None and wait_s > 0:
             self._thread.join(wait_s)
-        if self.client is not None:
-            self.client.close(timeout=1.0)
+        with self._lock:
+            client = self.client
+        if client is not None:
+            client.close(timeout=1.0)
