@@ -1,5 +1,5 @@
-"""Attendance fixtures: the sample hall's rules context and a small command helper; the mini
-hall's broker and writer on a clock the test moves, and recorders connected to it."""
+"""Attendance fixtures: the sample hall's rules context and a small command helper; the clock
+the test moves, which the mini hall's writer (``hall``) runs on, and recorders connected to it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from attendance.state import AttendanceState, Command, Event
 from devices.fingerprint.simulator import FingerprintSimulator
 from hall.conf import HallConfig, load_config
 from hall.mqtt import HallClient
-from tests.support import FakeClock, RunningHall, start_hall
+from tests.support import FakeClock, RunningHall
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -73,18 +73,9 @@ def fingerprint_module() -> Iterator[FingerprintSimulator]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """The writer's clock: Wednesday 2026-11-25 08:20 (the morning sign-in), moved by the test."""
+    """The writer's clock: Wednesday 2026-11-25 08:20 (the morning sign-in), moved by the test;
+    ``hall`` (tests/conftest.py) runs on it in a module marked ``service_on_clock``."""
     return FakeClock.local(*WED, 8, 20)
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    """A real Mosquitto and the writer on the mini hall, on ``clock``."""
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

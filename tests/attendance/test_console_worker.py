@@ -21,7 +21,7 @@ from hall.i18n import t
 from tests.attendance.conftest import connect_recorder
 from tests.support import FakeClock, RunningHall
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.service_on_clock]  # `hall` runs on `clock`
 
 
 class Screen:

@@ -24,7 +24,7 @@ from hall.mqtt import NotAuthorized
 from tests.attendance.conftest import connect_recorder
 from tests.support import FakeClock, RunningHall
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.service_on_clock]  # `hall` runs on `clock`
 
 REPO = Path(__file__).resolve().parents[2]
 MINI = REPO / "tests" / "data" / "mini-hall"

@@ -4,30 +4,19 @@ the director's decision, over the real broker and service, and kept across a res
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from hall.conf import HallConfig
 from hall.mqtt import HallClient, NotAuthorized
-from tests.support import Collector, FakeClock, RunningHall, start_hall
+from tests.support import Collector, FakeClock, RunningHall
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.service_on_clock]  # `hall` runs on `clock`
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock.local(2026, 11, 25, 8, 20)  # Wednesday morning
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def _error(client: HallClient, ctype: str, args: dict) -> str:

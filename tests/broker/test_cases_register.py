@@ -3,17 +3,13 @@ statuses, joint cases, extensions, the kiosk's scan-to-ticket loop, and a restar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from hall.codes import is_valid_case_number
-from hall.conf import HallConfig
 from hall.mqtt import HallClient
-from tests.support import Collector, FakeClock, RunningHall, start_hall
+from tests.support import Collector, FakeClock, RunningHall
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.service_on_clock]  # `hall` runs on `clock`
 
 APPLICANT = {"name": "周女士", "unit": "", "contact": "139-0000-0000", "id_masked": None}
 
@@ -21,15 +17,6 @@ APPLICANT = {"name": "周女士", "unit": "", "contact": "139-0000-0000", "id_ma
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock.local(2026, 11, 25, 10, 0)  # Wednesday
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def _window(hall: RunningHall, n: int, staff: str) -> HallClient:

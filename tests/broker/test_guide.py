@@ -3,18 +3,14 @@ broker and service (issue 9)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from hall.codes import mask_id
-from hall.conf import HallConfig
 from hall.idhash import id_hash
 from hall.mqtt import HallClient, NotAuthorized
-from tests.support import Collector, FakeClock, RunningHall, start_hall
+from tests.support import Collector, FakeClock, RunningHall
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.service_on_clock]  # `hall` runs on `clock`
 
 GOOD_ID = "11010519491231002X"
 OTHER_ID = "130127196211191209"
@@ -23,15 +19,6 @@ OTHER_ID = "130127196211191209"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock.local(2026, 11, 25, 9, 40)  # a Wednesday, a working day
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def _error(client: HallClient, ctype: str, args: dict | None = None) -> str:

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,9 @@ import pytest
 from hall.conf import ConfigError, HallConfig, load_config
 from hall.conf.model import Client
 from hall.mqtt import HallClient
-from tests.support import Collector, FakeClock, RunningHall, start_hall
+from tests.support import Collector, FakeClock, RunningHall
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.service_on_clock]  # `hall` runs on `clock`
 
 REPO = Path(__file__).resolve().parents[2]
 MINI = REPO / "tests" / "data" / "mini-hall"
@@ -33,15 +32,6 @@ MINI = REPO / "tests" / "data" / "mini-hall"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock.local(2026, 11, 25, 10, 0)  # Wednesday: S002 is the duty director
-
-
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path, clock: FakeClock) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path, clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ showing the case and what was missing. Broker (Mosquitto) and queue service are 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import pytest
 
-from devices.printer import TicketPrinter, get_profile
+from devices.printer import TicketPrinter
 from devices.printer.simulator import PrinterSimulator
 from devices.scanner.decode import decode_frame
 from hall.conf import HallConfig
@@ -23,7 +22,7 @@ from kiosk.desk import TicketDesk
 from kiosk.presenter import Presenter
 from terminal.controller import WindowController
 from terminal.notice import NoticePrinter
-from tests.support import RunningHall, start_hall
+from tests.support import RunningHall
 from tests.terminal.test_case_panel import _call, _signed_in_window
 from tests.terminal.test_outbox import outcome_of, wait_until
 
@@ -32,24 +31,8 @@ pytestmark = pytest.mark.broker
 MISSING = ["股東會決議原件", "公司章程（加蓋公章）"]
 
 
-@pytest.fixture
-def hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
-    running = start_hall(mini_config, tmp_path)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def kiosk_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator(get_profile(None), out_dir=tmp_path / "kiosk", port=0).start()
-    yield sim
-    sim.stop()
-
-
 def test_notice_scanned_at_the_kiosk_brings_the_applicant_back_to_the_window(
-    mini_config: HallConfig, hall: RunningHall, kiosk_sim: PrinterSimulator, tmp_path: Path
+    mini_config: HallConfig, hall: RunningHall, simulator: PrinterSimulator, tmp_path: Path
 ) -> None:
     window_printer = TicketPrinter.from_url(f"sim:{tmp_path / 'window'}")
     notice_sim = window_printer.simulator
@@ -57,7 +40,7 @@ def test_notice_scanned_at_the_kiosk_brings_the_applicant_back_to_the_window(
     ctrl = WindowController(mini_config, "W02", hall.endpoint("window-02"))
     ctrl.notice_printer = NoticePrinter(mini_config, window_printer, "zh-Hant")
     client = HallClient(hall.endpoint("kiosk-01"), hall.topics, request_timeout_s=3)
-    kiosk_printer = TicketPrinter.from_url(f"{kiosk_sim.url}?timeout=3")
+    kiosk_printer = TicketPrinter.from_url(f"{simulator.url}?timeout=3")
     try:
         client.connect(5)
         desk = TicketDesk(hall.config, client, kiosk_printer)
@@ -92,7 +75,7 @@ def test_notice_scanned_at_the_kiosk_brings_the_applicant_back_to_the_window(
         text = "\n".join(v.ticket_lines)
         assert case_no in text and "待補材料" in text
         assert all(m in text for m in MISSING)
-        kiosk_receipts = kiosk_sim.wait_for_receipts(2, timeout=10)
+        kiosk_receipts = simulator.wait_for_receipts(2, timeout=10)
         assert any(back_number in line for line in kiosk_receipts[1].lines)
         assert hall.service is not None
         ticket = next(t for t in hall.service.state.tickets.values() if t.number == back_number)

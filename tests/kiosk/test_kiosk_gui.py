@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -210,15 +210,6 @@ def test_service_away_is_said_and_the_kiosk_recovers_by_itself(
 
 LANGS = ("zh-Hant", "zh-Hans", "en")
 SCREENS = ("home", "choose", "items", "search", "appointment", "confirm", "issued", "scan")
-
-
-@pytest.fixture
-def sample_hall(sample_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
-    running = start_hall(sample_config, tmp_path)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.mark.timeout(900)
