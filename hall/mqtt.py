@@ -204,6 +204,7 @@ class MqttLink:
                 properties=props,
             )
         except (OSError, ValueError) as exc:
+            self._stop_loop()  # started above: a caller that retries must not gain one a try
             raise ConnectFailed(f"cannot reach broker: {exc}") from exc
         self.client.loop_start()
         try:
