@@ -267,8 +267,8 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             self.lang = view.lang
             root = self.root_widget
             screens = root.ids.screens
-            if screens.current != view.screen:
-                self._enter(screens, view.screen)
+            if screens.current != view.screen and not self._enter(screens, view.screen):
+                return
             ids = screens.get_screen(view.screen).ids
             if view.screen == "home":
                 self._fill(ids.classes, "classes", view.classes, view.lang, self._class_button)
@@ -291,17 +291,26 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                     self._shown["qr"] = view.qr
                     ids.qr.texture = qr_texture(view.qr)
 
-        def _enter(self, screens: Any, name: str) -> None:
+        def _enter(self, screens: Any, name: str) -> bool:
             """Drop the screen on show, then make screen ``name`` and show it: only the
             screen on show holds widgets and label textures (under a software renderer
             every texture is process memory, and seven screens built up front held them
             all). :class:`ui.memory.ScreenGarbage` sees that the left one is freed."""
             self._garbage.take_off(screens)
             self._garbage.settle()
-            screens.add_widget(screen_classes[name](name=name))  # shown at once: no transition
+            try:
+                screen = screen_classes[name](name=name)
+            except Exception:  # a screen that cannot be built must not leave the kiosk blank
+                if name == "home":
+                    raise
+                log.exception("screen %s could not be built: back to Home", name)
+                Clock.schedule_once(lambda _dt: self.presenter.home())
+                return False
+            screens.add_widget(screen)  # shown at once: no transition
             screens.current = name
             self._shown.clear()  # its lists are filled afresh
             self._garbage.switched()
+            return True
 
         # Kivy applies a class's kv rule after the constructor's keyword arguments, so
         # the sizes and alignments the rule also sets are assigned after construction.
@@ -373,6 +382,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
             from kivy.graphics.context import get_context
             from kivy.uix.widget import Widget
 
+            pauses = self._gc_pauses.summary()  # the app's collections, not this one
             gc.collect()
             # GL objects of the widgets just collected are deleted at the next frame
             # (Kivy queues them); delete them now, as that frame would. (Not flush():
@@ -386,7 +396,7 @@ def build_app(args: argparse.Namespace, config: Any, settings: Any, started: flo
                 "rss_mb": rss,
                 "objects": len(objects),
                 "widgets": widgets,
-                "gc": self._gc_pauses.summary(),
+                "gc": pauses,
             }
 
         def driver_left_screens(self) -> dict[str, Any]:
