@@ -62,6 +62,7 @@ class KioskConnection:
         self._on_queues: Callable[[dict[str, Any]], None] | None = None
         self._on_scanner: Callable[[str], None] | None = None
         self.scanner_state = "ok"
+        self._status_lock = threading.Lock()
         """``ok`` or a fault's message key (``scan.camera_fault``, ``scan.scanner_fault``)."""
         self.link = BackgroundLink(
             self._make_client,
@@ -124,11 +125,15 @@ class KioskConnection:
         """First connect (link thread): the desk, the backend, the retained kiosk status."""
         client = self.link.client
         assert client is not None
-        self.desk = TicketDesk(self.config, client, self.printer)
-        self.backend = ServiceBackend(self.desk, client)
-        self.client = client
-        self.desk.check_printer()
-        self.desk.publish_status(location=self.settings.kiosk.location, scanner=self.scanner_state)
+        desk = TicketDesk(self.config, client, self.printer)
+        desk.check_printer()
+        # with the scanner's lock: a scanner state that changes now is published after this
+        # status, never before it (the retained status would keep the older state)
+        with self._status_lock:
+            self.desk = desk
+            self.backend = ServiceBackend(desk, client)
+            self.client = client
+            desk.publish_status(location=self.settings.kiosk.location, scanner=self.scanner_state)
         endpoint = client.endpoint
         log.info("kiosk %s connected to %s:%d", self.client_id, endpoint.host, endpoint.port)
 
@@ -157,15 +162,15 @@ class KioskConnection:
 
     def _set_scanner(self, state: str) -> None:
         """The scanner's state changed: tell the screen and the guide officer (status)."""
-        if state == self.scanner_state:
-            return
-        self.scanner_state = state
+        with self._status_lock:
+            if state == self.scanner_state:
+                return
+            self.scanner_state = state
+            if self.desk is not None:
+                self.desk.publish_status(scanner=state)
         log.warning("kiosk %s scanner: %s", self.client_id, state)
         if self._on_scanner is not None:
             self._on_scanner(state)
-        desk = self.desk
-        if desk is not None:
-            desk.publish_status(scanner=state)
 
     def _serial_loop(self, port: str, baud: int, on_scan: Callable[[str], None]) -> None:
         from devices.scanner.serial_scanner import SerialScanner

@@ -16,6 +16,7 @@ class; so does the demo.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime
 from typing import Any, Protocol
@@ -56,6 +57,9 @@ class TicketDesk:
         self.status_extra: dict[str, Any] = {}
         """Kept in every status published (location, the scanner's state)."""
         self._done: dict[str, DeskResult] = {}
+        self._status_lock = threading.Lock()
+        """One status at a time (worker: printer state; scanner thread: its state), so the
+        last one published, which the broker keeps, holds both latest states."""
         """Results of requests already issued, by command id (a late retry gets the same)."""
 
     def request(self, item_code: str, **kw: Any) -> TicketRequest:
@@ -164,12 +168,13 @@ class TicketDesk:
     def publish_status(self, **extra: Any) -> None:
         """The kiosk's retained status with its printer's state (the guide officer sees it);
         ``extra`` (location, scanner) is kept for the statuses that follow."""
-        self.status_extra.update(extra)
-        body = {"app": "kiosk", "printer": self.printer_state, **self.status_extra}
-        try:  # also what the status says after a reconnect
-            self.client.publish_status(**body)
-        except (MqttError, RuntimeError, ValueError) as exc:
-            log.warning("could not publish kiosk status: %s", exc)
+        with self._status_lock:
+            self.status_extra.update(extra)
+            body = {"app": "kiosk", "printer": self.printer_state, **self.status_extra}
+            try:  # also what the status says after a reconnect
+                self.client.publish_status(**body)
+            except (MqttError, RuntimeError, ValueError) as exc:
+                log.warning("could not publish kiosk status: %s", exc)
 
     def _print(
         self, ticket: dict[str, Any], result: dict[str, Any], req: TicketRequest
