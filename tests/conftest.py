@@ -70,6 +70,13 @@ def hall(
 
 
 @pytest.fixture
+def bare_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
+    """A real Mosquitto on the mini hall and no queue service (a test runs its own, as a
+    process, or none)."""
+    yield from _running_hall(mini_config, tmp_path, service=False)
+
+
+@pytest.fixture
 def sample_hall(sample_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
     """The same on the sample config (``config/``: the sample hall's units, items, kiosks)."""
     yield from _running_hall(sample_config, tmp_path)

@@ -19,7 +19,7 @@ from hall.net import free_port
 from hall.runtime import RuntimeDir
 from tests.faults.harness import LONG, Applicants, ServiceProcess, check
 from tests.runner.hallup import HallUp, wait_gone, write_machine
-from tests.support import RunningHall, start_hall
+from tests.support import RunningHall
 
 pytestmark = [pytest.mark.faults, pytest.mark.broker, pytest.mark.slow]
 
@@ -35,14 +35,10 @@ def _connector(hall: RunningHall):
 
 
 @pytest.fixture
-def bare_hall(mini_config: HallConfig, tmp_path: Path):
-    """A real broker, an event log, no service yet (the test runs it as a process)."""
-    hall = start_hall(mini_config, tmp_path, service=False)
-    Store.open_or_create(tmp_path / "hall.db", mini_config.code).close()
-    try:
-        yield hall
-    finally:
-        hall.stop()
+def bare_hall(bare_hall: RunningHall, tmp_path: Path) -> RunningHall:
+    """The shared broker-only hall with an event log (the test runs the service as a process)."""
+    Store.open_or_create(tmp_path / "hall.db", bare_hall.config.code).close()
+    return bare_hall
 
 
 def test_sigkill_of_the_service(bare_hall: RunningHall) -> None:

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 from broker.store import Store
-from hall.conf import HallConfig
 from hall.mqtt import HallClient
 from tests.faults.harness import LONG, Applicants, ServiceProcess, check, log_tickets, record
-from tests.support import RunningHall, start_hall
+from tests.support import RunningHall
 
 pytestmark = [pytest.mark.faults, pytest.mark.broker, pytest.mark.slow]
 
@@ -70,15 +69,6 @@ def fill(directory: Path) -> Path:
                 except OSError:
                     break
     return filler
-
-
-@pytest.fixture
-def bare_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
-    hall = start_hall(mini_config, tmp_path, service=False)
-    try:
-        yield hall
-    finally:
-        hall.stop()
 
 
 def test_full_disk(bare_hall: RunningHall, small_disk: Path) -> None:

@@ -9,27 +9,16 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hall.conf import HallConfig
 from hall.contract.base import ClientStatus
-from tests.support import Collector, RunningHall, start_hall
+from tests.support import Collector, RunningHall
 
 pytestmark = pytest.mark.broker
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def broker_hall(mini_config: HallConfig, tmp_path: Path) -> Iterator[RunningHall]:
-    hall = start_hall(mini_config, tmp_path, service=False)
-    try:
-        yield hall
-    finally:
-        hall.stop()
 
 
 def _client_process(hall: RunningHall, client_id: str) -> subprocess.Popen[str]:
@@ -64,8 +53,8 @@ def _model(body: dict) -> ClientStatus:
     return ClientStatus.model_validate(body)
 
 
-def test_sigkill_leaves_lost_and_a_clean_stop_closed(broker_hall: RunningHall) -> None:
-    hall = broker_hall
+def test_sigkill_leaves_lost_and_a_clean_stop_closed(bare_hall: RunningHall) -> None:
+    hall = bare_hall
     statuses = _statuses(hall, "kiosk-02")
     proc = _client_process(hall, "kiosk-02")
     _t, online = statuses.wait_for(lambda t, b: b.get("printer") == "ok")
@@ -99,8 +88,8 @@ def test_sigkill_leaves_lost_and_a_clean_stop_closed(broker_hall: RunningHall) -
     assert statuses.messages[-1][1] == bye, "a clean stop leaves no Last Will behind"
 
 
-def test_a_reconnect_sets_a_new_will_for_the_new_connection(broker_hall: RunningHall) -> None:
-    hall = broker_hall
+def test_a_reconnect_sets_a_new_will_for_the_new_connection(bare_hall: RunningHall) -> None:
+    hall = bare_hall
     statuses = _statuses(hall, "kiosk-01")
     proc = _client_process(hall, "kiosk-01")
     try:
