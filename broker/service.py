@@ -299,7 +299,7 @@ class QueueService:
                 events += self.engine.take_emitted()
                 if out is not None:
                     replies.append(out)
-            datas = [_dumps(e.data) for e in events]
+            datas = [snapshots.dumps(e.data) for e in events]
             wrote = self.commit(events, datas)
         except StorageUnavailable as exc:
             self._storage_failed(exc, batch)
@@ -315,7 +315,8 @@ class QueueService:
         for e, data in zip(events, datas, strict=True):
             # The event's data as the log has it: dumped once, for both.
             head = {"seq": e.seq, "epoch": self.epoch, "type": e.type, "at": e.at, "day": e.day}
-            self.link.publish(self.topics.events, f'{_dumps(head)[:-1]},"data":{data}}}', qos=1)
+            text = f'{snapshots.dumps(head)[:-1]},"data":{data}}}'
+            self.link.publish(self.topics.events, text, qos=1)
         self._publish_replies(replies)
         self._publish_dirty()
         for msg in batch:
@@ -563,14 +564,10 @@ class QueueService:
         dirty.discard("service")
 
     def _retain(self, name: str, body: dict[str, Any]) -> None:
-        self._retain_text(name, _dumps(body))
+        self._retain_text(name, snapshots.dumps(body))
 
     def _retain_text(self, name: str, text: str) -> None:
         self.link.publish(self.topics.state(name), text, qos=1, retain=True)
-
-
-def _dumps(body: dict[str, Any]) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 _PUBLISH_PROPERTIES = Properties(PacketTypes.PUBLISH)

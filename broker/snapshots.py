@@ -154,15 +154,17 @@ class WaitingJson:
             values = _row_values(t)
             row = kept.get(t.id)
             if row is None or row[0] != values:
-                row = (values, _dumps(dict(zip(WAITING_FIELDS, values, strict=True))))
+                row = (values, dumps(dict(zip(WAITING_FIELDS, values, strict=True))))
             rows[t.id] = row
             parts.append(row[1])
         self._rows = rows  # only the rows shown now: a ticket that left is forgotten
-        head = _dumps(_stamp(engine, epoch, now))
+        head = dumps(_stamp(engine, epoch, now))
         return f'{head[:-1]},"tickets":[{",".join(parts)}],"more":{more}}}'
 
 
-def _dumps(body: dict[str, Any]) -> str:
+def dumps(body: dict[str, Any]) -> str:
+    """The service's JSON text for what it publishes and logs: compact, not ASCII-escaped
+    (:class:`WaitingJson` builds the same text piece by piece)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -16,7 +16,6 @@ import json
 import pytest
 
 from broker import snapshots
-from broker.service import _dumps
 from hall.conf import HallConfig
 from tests.broker.test_waitcache import Walk
 
@@ -43,7 +42,7 @@ class WaitingWalk(Walk):
     def check(self, abandon_after: int | None = None) -> None:
         engine, now = self.hall.engine, self.clock()
         text = self.view.text(engine, "e", now)
-        assert text == _dumps(snapshots.waiting(engine, "e", now))
+        assert text == snapshots.dumps(snapshots.waiting(engine, "e", now))
         assert json.loads(text)["seq"] == engine.state.seq
         self.compared += 1
 
