@@ -17,7 +17,8 @@ collections walks every object of every imported module: 130-260 ms with the kio
   collection, so no screen and no garbage is frozen with it;
 - half a second after a switch (after Kivy's double-tap window, while a touch can
   still hold the left screen) one full collection frees the left screen's objects:
-  it walks only what is not frozen, ~10-20 ms.
+  it walks only what is not frozen (2-12 ms with nothing to free; 35-43 ms median in
+  the bench, most of it the left screen's own teardown).
 
 Also here: :func:`tune_malloc`, :func:`trim_heap` (glibc) and :func:`rss_mb`, and
 :class:`GcPauses`, which records how long each collection held the main thread.
@@ -25,7 +26,7 @@ Also here: :func:`tune_malloc`, :func:`trim_heap` (glibc) and :func:`rss_mb`, an
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import gc
 import os
 import sys
@@ -115,6 +116,22 @@ class GcPauses:
         }
 
 
+@functools.cache
+def _libc() -> Any:
+    """glibc, loaded once (``find_library`` runs ``ldconfig``: ~2 ms a call, and the idle
+    kiosk trims its heap every 30 s); None where there is none."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
 def tune_malloc() -> None:
     """glibc malloc settings for a long-running app (before its threads start).
 
@@ -124,16 +141,11 @@ def tune_malloc() -> None:
     each thread that allocates may get an arena of its own. A fixed 64 KiB threshold
     gives them their own mappings, returned whole when freed; two arenas for the
     main, worker, MQTT and renderer threads. A no-op where there is no glibc."""
-    import ctypes
-    import ctypes.util
-
     m_mmap_threshold, m_arena_max = -3, -8  # <malloc.h>
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(name)
-            libc.mallopt(m_arena_max, 2)
-            libc.mallopt(m_mmap_threshold, 64 * 1024)
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is not None:
+        mallopt(m_arena_max, 2)
+        mallopt(m_mmap_threshold, 64 * 1024)
 
 
 def rss_mb() -> float:
@@ -153,10 +165,6 @@ def rss_mb() -> float:
 def trim_heap() -> None:
     """Give freed heap pages back to the system (glibc keeps them after label and print
     buffers come and go); a no-op where there is no glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(name).malloc_trim(0)
+    malloc_trim = getattr(_libc(), "malloc_trim", None)
+    if malloc_trim is not None:
+        malloc_trim(0)
